@@ -1,0 +1,160 @@
+//! The one place that turns a URL path into a path below the document root. Every request goes through
+//! `resolve`; nothing it returns can name a file outside the root.
+
+use crate::platform;
+use std::path::PathBuf;
+
+/// A path relative to the document root, made only of plain names.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SafePath {
+    pub relative: PathBuf,
+    /// The URL ended in `/`: the client asks for a directory.
+    pub trailing_slash: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum PathError {
+    /// Not a decodable path: a broken `%` escape, or a name that is not UTF-8 (answer 400).
+    BadEncoding,
+    /// Decodes, but names something we never serve: `..`, an encoded separator, NUL, a hidden or reserved name
+    /// (answer 404, so nothing is revealed about what exists).
+    Refused,
+}
+
+/// Decodes `url_path` (the target without its query) segment by segment and checks every segment.
+/// Empty and `.` segments are skipped; `+` stays a plus (form encoding has no place in paths).
+pub fn resolve(url_path: &str) -> Result<SafePath, PathError> {
+    let Some(rest) = url_path.strip_prefix('/') else {
+        return Err(PathError::BadEncoding);
+    };
+    let mut relative = PathBuf::new();
+    for raw in rest.split('/') {
+        let segment = percent_decode(raw)?;
+        if segment.is_empty() || segment == "." {
+            continue;
+        }
+        if segment == ".." || segment.starts_with('.') {
+            return Err(PathError::Refused);
+        }
+        if segment.contains(['/', '\\', '\0']) || platform::is_reserved_name(&segment) {
+            return Err(PathError::Refused);
+        }
+        relative.push(segment);
+    }
+    Ok(SafePath {
+        relative,
+        trailing_slash: url_path.ends_with('/'),
+    })
+}
+
+fn percent_decode(raw: &str) -> Result<String, PathError> {
+    let bytes = raw.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' {
+            let high = bytes.get(index + 1).and_then(|&digit| hex_value(digit));
+            let low = bytes.get(index + 2).and_then(|&digit| hex_value(digit));
+            let (Some(high), Some(low)) = (high, low) else {
+                return Err(PathError::BadEncoding);
+            };
+            decoded.push(high << 4 | low);
+            index += 3;
+        } else {
+            decoded.push(bytes[index]);
+            index += 1;
+        }
+    }
+    String::from_utf8(decoded).map_err(|_| PathError::BadEncoding)
+}
+
+fn hex_value(digit: u8) -> Option<u8> {
+    (digit as char).to_digit(16).map(|value| value as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(url_path: &str) -> (String, bool) {
+        let safe = resolve(url_path).unwrap();
+        (
+            safe.relative.to_string_lossy().replace('\\', "/"),
+            safe.trailing_slash,
+        )
+    }
+
+    #[test]
+    fn plain_paths() {
+        assert_eq!(resolved("/"), (String::new(), true));
+        assert_eq!(resolved("/httptest/dir2/"), ("httptest/dir2".into(), true));
+        assert_eq!(
+            resolved("/httptest/dir2/page.html"),
+            ("httptest/dir2/page.html".into(), false)
+        );
+        assert_eq!(
+            resolved("/httptest/text..txt"),
+            ("httptest/text..txt".into(), false)
+        );
+    }
+
+    #[test]
+    fn percent_decoding_per_segment() {
+        assert_eq!(resolved("/space%20in%20name.txt").0, "space in name.txt");
+        assert_eq!(
+            resolved("/dir2/%70%61%67%65%2e%68%74%6d%6c").0,
+            "dir2/page.html"
+        );
+        assert_eq!(resolved("/%D1%84%D0%B0%D0%B9%D0%BB.txt").0, "файл.txt");
+        assert_eq!(resolved("/файл.txt").0, "файл.txt");
+        assert_eq!(resolved("/a+b.txt").0, "a+b.txt");
+        assert_eq!(resolved("/100%25.txt").0, "100%.txt");
+    }
+
+    #[test]
+    fn empty_and_dot_segments_are_skipped() {
+        assert_eq!(resolved("//a//b/./c"), ("a/b/c".into(), false));
+        assert_eq!(resolved("/a/%2e/b"), ("a/b".into(), false));
+    }
+
+    #[test]
+    fn broken_encoding_is_bad() {
+        for path in [
+            "/%",
+            "/%2",
+            "/%zz",
+            "/a%g0",
+            "/%ff.txt",
+            "/%c0%ae%c0%ae/etc",
+            "relative",
+            "",
+        ] {
+            assert_eq!(resolve(path), Err(PathError::BadEncoding), "{path}");
+        }
+    }
+
+    #[test]
+    fn escapes_are_refused() {
+        for path in [
+            "/..",
+            "/../etc/passwd",
+            "/httptest/../../../../etc/passwd",
+            "/a/../b",
+            "/%2e%2e/etc/passwd",
+            "/%2E%2e/etc/passwd",
+            "/.%2e/etc/passwd",
+            "/a%2f..%2f..%2fetc",
+            "/a%2F..%2F..%2Fetc",
+            "/..%5c..%5cetc",
+            "/a%5cb",
+            "/a%00.txt",
+            "/..;/etc/passwd",
+            "/.env",
+            "/.git/config",
+            "/a/.hidden/b",
+            "/%2eenv",
+        ] {
+            assert_eq!(resolve(path), Err(PathError::Refused), "{path}");
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Parsing a request head with httparse and deciding what it means for the connection: the method, the target,
+//! whether to keep the connection alive and how long a body follows. Pure code, tested without sockets.
+
+use http_types::headers::{CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING};
+use http_types::{Method, StatusCode};
+
+/// Largest request head we accept (request line plus header fields).
+pub const MAX_HEAD: usize = 16 * 1024;
+/// Longest request line we accept.
+pub const MAX_REQUEST_LINE: usize = 8 * 1024;
+/// Most header fields we accept in one request.
+pub const MAX_HEADERS: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    Http10,
+    Http11,
+}
+
+impl Version {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::Http10 => "HTTP/1.0",
+            Version::Http11 => "HTTP/1.1",
+        }
+    }
+}
+
+/// What follows the head on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    None,
+    Length(u64),
+    /// Chunked (or otherwise transfer-coded): we do not decode it, so the connection closes after the response.
+    Chunked,
+}
+
+#[derive(Debug)]
+pub struct Request<'buf> {
+    /// `None` for a method we do not recognise (including lowercase spellings: methods are case-sensitive).
+    pub method: Option<Method>,
+    /// The method as sent, for the access log.
+    pub method_text: &'buf str,
+    /// The request target as sent: origin-form path with its query.
+    pub target: &'buf str,
+    pub version: Version,
+    pub keep_alive: bool,
+    pub body: Body,
+}
+
+impl Request<'_> {
+    /// The path part of the target, without the query.
+    pub fn path(&self) -> &str {
+        self.target
+            .split_once('?')
+            .map_or(self.target, |(path, _)| path)
+    }
+
+    /// The query part of the target including its `?`, or "".
+    pub fn query(&self) -> &str {
+        self.target.find('?').map_or("", |at| &self.target[at..])
+    }
+}
+
+/// Why a head cannot be answered normally; the connection answers with the status and closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeadError {
+    Malformed,
+    RequestLineTooLong,
+    HeadTooLarge,
+    UnsupportedVersion,
+}
+
+impl HeadError {
+    pub fn status(self) -> StatusCode {
+        match self {
+            HeadError::Malformed => StatusCode::BadRequest,
+            HeadError::RequestLineTooLong => StatusCode::UriTooLong,
+            HeadError::HeadTooLarge => StatusCode::RequestHeaderFieldsTooLarge,
+            HeadError::UnsupportedVersion => StatusCode::HttpVersionNotSupported,
+        }
+    }
+}
+
+/// Parses the head at the start of `buf`. `Ok(None)` means more bytes are needed; `Ok(Some((request, n)))` means
+/// the head took the first `n` bytes.
+pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut head = httparse::Request::new(&mut fields);
+    let status = head.parse(buf).map_err(|error| match error {
+        httparse::Error::TooManyHeaders => HeadError::HeadTooLarge,
+        httparse::Error::Version => HeadError::UnsupportedVersion,
+        _ => HeadError::Malformed,
+    });
+    let length = match status {
+        Ok(httparse::Status::Complete(length)) => length,
+        Ok(httparse::Status::Partial) | Err(_) => {
+            check_incomplete(buf)?;
+            return status.map(|_| None);
+        }
+    };
+    if length > MAX_HEAD {
+        return Err(HeadError::HeadTooLarge);
+    }
+    let method_text = head.method.ok_or(HeadError::Malformed)?;
+    let target = origin_form(head.path.ok_or(HeadError::Malformed)?)?;
+    if target.len() > MAX_REQUEST_LINE {
+        return Err(HeadError::RequestLineTooLong);
+    }
+    let version = match head.version {
+        Some(0) => Version::Http10,
+        Some(1) => Version::Http11,
+        _ => return Err(HeadError::UnsupportedVersion),
+    };
+    let fields = FieldSummary::of(head.headers)?;
+    // RFC 9112 §3.2: a 1.1 request without exactly one Host is a 400.
+    if version == Version::Http11 && fields.hosts != 1 || fields.hosts > 1 {
+        return Err(HeadError::Malformed);
+    }
+    let body = fields.body(version)?;
+    // A client expecting `100 Continue` may or may not send its body after our final answer, so the next
+    // request could not be found reliably: close instead (RFC 9110 §10.1.1).
+    let unsure_body = fields.expect && body != Body::None;
+    let keep_alive = !unsure_body
+        && match version {
+            Version::Http11 => !fields.close,
+            Version::Http10 => fields.keep_alive && !fields.close,
+        };
+    let request = Request {
+        method: known_method(method_text),
+        method_text,
+        target,
+        version,
+        keep_alive,
+        body,
+    };
+    Ok(Some((request, length)))
+}
+
+/// Limits that must hold even before the head is complete, so a client cannot make us buffer without end.
+fn check_incomplete(buf: &[u8]) -> Result<(), HeadError> {
+    let line_end = buf.iter().position(|&byte| byte == b'\n');
+    if line_end.unwrap_or(buf.len()) > MAX_REQUEST_LINE {
+        return Err(HeadError::RequestLineTooLong);
+    }
+    if buf.len() > MAX_HEAD {
+        return Err(HeadError::HeadTooLarge);
+    }
+    Ok(())
+}
+
+/// Methods are case-sensitive tokens (RFC 9110 §9.1); http-types parses case-insensitively, so check first.
+fn known_method(token: &str) -> Option<Method> {
+    if token
+        .bytes()
+        .all(|byte| byte.is_ascii_uppercase() || byte == b'-')
+    {
+        token.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// Reduces a target to origin-form: absolute-form (`http://host/path`) keeps its path; anything else that does
+/// not start with `/` is malformed (`*` and authority-form have no meaning for a file server).
+fn origin_form(target: &str) -> Result<&str, HeadError> {
+    if target.starts_with('/') {
+        return Ok(target);
+    }
+    let lower_scheme = target.get(..8).map(str::to_ascii_lowercase);
+    let after_scheme = match lower_scheme.as_deref() {
+        Some("https://") => &target[8..],
+        Some(start) if start.starts_with("http://") => &target[7..],
+        _ => return Err(HeadError::Malformed),
+    };
+    match after_scheme.find(['/', '?']) {
+        Some(at) if after_scheme[at..].starts_with('/') => Ok(&after_scheme[at..]),
+        Some(_) => Err(HeadError::Malformed),
+        None => Ok("/"),
+    }
+}
+
+/// What the header fields say about framing and connection handling.
+#[derive(Default)]
+struct FieldSummary {
+    hosts: usize,
+    close: bool,
+    keep_alive: bool,
+    content_length: Option<u64>,
+    transfer_encoding: bool,
+    expect: bool,
+}
+
+impl FieldSummary {
+    fn of(fields: &[httparse::Header<'_>]) -> Result<Self, HeadError> {
+        let mut summary = FieldSummary::default();
+        for field in fields {
+            let name = field.name;
+            if name.eq_ignore_ascii_case(HOST.as_str()) {
+                summary.hosts += 1;
+            } else if name.eq_ignore_ascii_case(CONNECTION.as_str()) {
+                for option in tokens(field.value) {
+                    summary.close |= option.eq_ignore_ascii_case(b"close");
+                    summary.keep_alive |= option.eq_ignore_ascii_case(b"keep-alive");
+                }
+            } else if name.eq_ignore_ascii_case(CONTENT_LENGTH.as_str()) {
+                let length = parse_content_length(field.value)?;
+                // Repeated Content-Length fields must agree (RFC 9112 §6.3).
+                if summary.content_length.is_some_and(|seen| seen != length) {
+                    return Err(HeadError::Malformed);
+                }
+                summary.content_length = Some(length);
+            } else if name.eq_ignore_ascii_case(TRANSFER_ENCODING.as_str()) {
+                summary.transfer_encoding = true;
+            } else if name.eq_ignore_ascii_case(EXPECT.as_str()) {
+                summary.expect = true;
+            }
+        }
+        Ok(summary)
+    }
+
+    fn body(&self, version: Version) -> Result<Body, HeadError> {
+        match (self.transfer_encoding, self.content_length) {
+            // Both together is the classic smuggling shape; HTTP/1.0 has no transfer codings (RFC 9112 §6.1).
+            (true, Some(_)) => Err(HeadError::Malformed),
+            (true, None) if version == Version::Http10 => Err(HeadError::Malformed),
+            (true, None) => Ok(Body::Chunked),
+            (false, Some(0) | None) => Ok(Body::None),
+            (false, Some(length)) => Ok(Body::Length(length)),
+        }
+    }
+}
+
+fn tokens(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|&byte| byte == b',')
+        .map(<[u8]>::trim_ascii)
+        .filter(|token| !token.is_empty())
+}
+
+/// Content-Length is 1*DIGIT, possibly repeated as a list of equal values (`5, 5`).
+fn parse_content_length(value: &[u8]) -> Result<u64, HeadError> {
+    let mut length = None;
+    for item in value.split(|&byte| byte == b',') {
+        let digits = item.trim_ascii();
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) || digits.len() > 18 {
+            return Err(HeadError::Malformed);
+        }
+        let value = digits
+            .iter()
+            .fold(0u64, |sum, digit| sum * 10 + u64::from(digit - b'0'));
+        if length.is_some_and(|seen| seen != value) {
+            return Err(HeadError::Malformed);
+        }
+        length = Some(value);
+    }
+    length.ok_or(HeadError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn complete(raw: &str) -> Request<'_> {
+        let (request, length) = parse(raw.as_bytes()).unwrap().unwrap();
+        assert_eq!(length, raw.len());
+        request
+    }
+
+    fn error(raw: &str) -> HeadError {
+        parse(raw.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn simple_get() {
+        let request = complete("GET /a/b.html?x=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(request.method, Some(Method::Get));
+        assert_eq!(request.path(), "/a/b.html");
+        assert_eq!(request.query(), "?x=1");
+        assert!(request.keep_alive);
+        assert_eq!(request.body, Body::None);
+    }
+
+    #[test]
+    fn partial_head_needs_more() {
+        assert!(parse(b"GET / HTTP/1.1\r\nHost: h\r\n").unwrap().is_none());
+        assert!(parse(b"\r\n").unwrap().is_none());
+    }
+
+    #[test]
+    fn pipelined_head_reports_its_own_length() {
+        let raw = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\n";
+        let (request, length) = parse(raw.as_bytes()).unwrap().unwrap();
+        assert_eq!(request.target, "/1");
+        assert_eq!(&raw[length..], "GET /2 HTTP/1.1\r\n");
+    }
+
+    #[test]
+    fn keep_alive_rules() {
+        assert!(!complete("GET / HTTP/1.0\r\n\r\n").keep_alive);
+        assert!(complete("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").keep_alive);
+        assert!(!complete("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").keep_alive);
+        assert!(
+            !complete("GET / HTTP/1.1\r\nHost: h\r\nConnection: keep-alive, CLOSE\r\n\r\n")
+                .keep_alive
+        );
+        assert!(complete("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n\r\n").keep_alive);
+    }
+
+    #[test]
+    fn methods_are_case_sensitive() {
+        assert_eq!(
+            complete("HEAD / HTTP/1.0\r\n\r\n").method,
+            Some(Method::Head)
+        );
+        assert_eq!(
+            complete("POST / HTTP/1.0\r\n\r\n").method,
+            Some(Method::Post)
+        );
+        assert_eq!(complete("get / HTTP/1.0\r\n\r\n").method, None);
+        assert_eq!(complete("BREW / HTTP/1.0\r\n\r\n").method, None);
+    }
+
+    #[test]
+    fn absolute_form_uses_its_path() {
+        let request = complete("GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        assert_eq!(request.target, "/a?b");
+        assert_eq!(
+            complete("GET HTTP://example.com HTTP/1.0\r\n\r\n").target,
+            "/"
+        );
+        assert_eq!(
+            error("GET example.com/a HTTP/1.0\r\n\r\n"),
+            HeadError::Malformed
+        );
+        assert_eq!(error("OPTIONS * HTTP/1.0\r\n\r\n"), HeadError::Malformed);
+    }
+
+    #[test]
+    fn body_framing() {
+        let with_length = complete("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n");
+        assert_eq!(with_length.body, Body::Length(5));
+        let chunked = complete("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assert_eq!(chunked.body, Body::Chunked);
+        let repeated = complete(
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5\r\nContent-Length: 5\r\n\r\n",
+        );
+        assert_eq!(repeated.body, Body::Length(5));
+        assert!(repeated.keep_alive);
+        let expecting = complete(
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        );
+        assert!(!expecting.keep_alive);
+    }
+
+    #[test]
+    fn smuggling_shapes_are_malformed() {
+        for raw in [
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 6\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\n",
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost : h\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: h\r\nX: a\x01b\r\n\r\n",
+            "GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            "GET /\r\n\r\n",
+            "\n\nGARBAGE\r\n\r\n",
+        ] {
+            assert_eq!(error(raw), HeadError::Malformed, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn other_versions_are_unsupported() {
+        assert_eq!(
+            error("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+            HeadError::UnsupportedVersion
+        );
+        assert_eq!(
+            error("GET / HTTP/1.2\r\n\r\n"),
+            HeadError::UnsupportedVersion
+        );
+    }
+
+    #[test]
+    fn size_limits() {
+        let long_line = format!("GET /{} HTTP/1.1\r\n", "a".repeat(MAX_REQUEST_LINE));
+        assert_eq!(error(&long_line), HeadError::RequestLineTooLong);
+        assert_eq!(
+            error(&long_line[..MAX_REQUEST_LINE + 2]),
+            HeadError::RequestLineTooLong
+        );
+        let big_field = format!(
+            "GET / HTTP/1.1\r\nHost: h\r\nX: {}\r\n",
+            "a".repeat(MAX_HEAD)
+        );
+        assert_eq!(error(&big_field), HeadError::HeadTooLarge);
+        let many_fields = format!(
+            "GET / HTTP/1.1\r\nHost: h\r\n{}\r\n",
+            "X: y\r\n".repeat(MAX_HEADERS)
+        );
+        assert_eq!(error(&many_fields), HeadError::HeadTooLarge);
+    }
+}

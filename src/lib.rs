@@ -1,0 +1,9 @@
+//! lanai: a static file server. The path of a request reads top to bottom: server (accept) → http::connection →
+//! http::request → files (resolve path, respond) → http::response.
+
+pub mod cli;
+pub mod files;
+pub mod http;
+pub mod log;
+mod platform;
+pub mod server;
