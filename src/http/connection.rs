@@ -57,19 +57,21 @@ where
                     return;
                 }
                 if !keep_alive {
-                    input.consume(head_len.min(input.filled().len()));
+                    input.consume(head_len);
                     return close(stream, &mut input, false).await;
                 }
                 let in_buffer = (input.filled().len() - head_len) as u64;
                 input.consume(head_len + body_len.min(in_buffer) as usize);
-                deadline = Instant::now() + limits.read_timeout;
-                if body_len > in_buffer
-                    && discard(&mut stream, &mut input, body_len - in_buffer, deadline)
+                let unread_body = body_len.saturating_sub(in_buffer);
+                let body_deadline = Instant::now() + limits.read_timeout;
+                if unread_body > 0
+                    && discard(&mut stream, &mut input, unread_body, body_deadline)
                         .await
                         .is_err()
                 {
                     return;
                 }
+                deadline = Instant::now() + limits.read_timeout;
             }
             Ok(None) => match input.read_from(&mut stream, deadline).await {
                 Ok(0) => return,

@@ -20,7 +20,7 @@ pub enum Body {
 }
 
 impl Body {
-    pub fn len(&self) -> u64 {
+    pub fn content_length(&self) -> u64 {
         match self {
             Body::Empty => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
@@ -83,7 +83,7 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"Content-Length: ");
-    out.extend_from_slice(response.body.len().to_string().as_bytes());
+    out.extend_from_slice(response.body.content_length().to_string().as_bytes());
     out.extend_from_slice(b"\r\n\r\n");
 }
 

@@ -1,0 +1,263 @@
+//! The harness every integration test uses: a document root shaped like the exercise's, the real lanai binary
+//! started on it with `--port 0`, and a small raw-socket HTTP/1.x reader.
+#![allow(dead_code)] // each test file uses its own part of the harness
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tempfile::TempDir;
+
+pub const INDEX_BODY: &[u8] = b"<html>Directory index file</html>\n";
+pub const PAGE_BODY: &[u8] = b"<html><body>Page Sample</body></html>\n";
+pub const DEEP_BODY: &[u8] = b"bingo, you found it\n";
+pub const SPACES_BODY: &[u8] = b"letters and spaces\n";
+
+/// One file per content type the exercise checks, with the type it expects.
+pub const TYPED_FILES: &[(&str, &str)] = &[
+    ("splash.css", "text/css"),
+    ("jquery-1.9.1.js", "text/javascript"),
+    ("160313.jpg", "image/jpeg"),
+    ("ef35c.jpeg", "image/jpeg"),
+    ("logo.v2.png", "image/png"),
+    ("pic_ask.gif", "image/gif"),
+    ("b16261023.swf", "application/x-shockwave-flash"),
+];
+
+/// A large page: about 950 KB of text with the phrase the exercise looks for near its end.
+pub fn large_page() -> Vec<u8> {
+    let mut page = b"<html><body>\n".to_vec();
+    let mut line = 0u32;
+    while page.len() < 954_000 {
+        page.extend_from_slice(
+            format!("<p>line {line}: Россия, the largest country.</p>\n").as_bytes(),
+        );
+        line += 1;
+    }
+    page.extend_from_slice(b"<p>Wikimedia Foundation, Inc.</p></body></html>\n");
+    page
+}
+
+/// Builds `<tmp>/httptest/...` as the exercise lays it out.
+pub fn exercise_root() -> TempDir {
+    let root = tempfile::tempdir().expect("temp dir");
+    let base = root.path().join("httptest");
+    write(&base.join("dir2/index.html"), INDEX_BODY);
+    write(&base.join("dir2/page.html"), PAGE_BODY);
+    write(&base.join("dir1/dir12/dir123/deep.txt"), DEEP_BODY);
+    write(&base.join("space in name.txt"), SPACES_BODY);
+    write(&base.join("text..txt"), b"hello");
+    write(&base.join("wikipedia_russia.html"), &large_page());
+    for (index, (name, _)) in TYPED_FILES.iter().enumerate() {
+        let content: Vec<u8> = (0..1000 + index * 37)
+            .map(|byte| (byte * 7 % 251) as u8)
+            .collect();
+        write(&base.join(name), &content);
+    }
+    root
+}
+
+pub fn write(path: &Path, content: &[u8]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    pub root: TempDir,
+    /// The start-up line lanai printed.
+    pub banner: String,
+}
+
+impl Server {
+    /// lanai over a fresh exercise root, quiet, with `extra` arguments.
+    pub fn start(extra: &[&str]) -> Server {
+        Server::start_in(exercise_root(), extra)
+    }
+
+    pub fn start_in(root: TempDir, extra: &[&str]) -> Server {
+        let path = root
+            .path()
+            .to_str()
+            .expect("temp path is UTF-8")
+            .to_string();
+        let mut args = vec![path.as_str()];
+        args.extend_from_slice(extra);
+        Server::launch(root, &args)
+    }
+
+    /// lanai with exactly these arguments (plus `--port 0 --quiet`), serving `root` however `args` name it.
+    pub fn launch(root: TempDir, args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lanai"))
+            .args(["--port", "0", "--quiet"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start lanai");
+        let mut banner = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut banner)
+            .unwrap();
+        let port = banner
+            .trim_end()
+            .strip_suffix('/')
+            .and_then(|rest| rest.rsplit(':').next())
+            .and_then(|port| port.parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("no port in start-up line {banner:?}"));
+        Server {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            root,
+            banner,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream
+    }
+
+    /// Sends `raw` on a new connection and returns everything the server sends until it closes.
+    pub fn exchange(&self, raw: &[u8]) -> Vec<u8> {
+        let mut stream = self.connect();
+        stream.write_all(raw).unwrap();
+        read_to_close(&mut stream)
+    }
+
+    /// One HTTP/1.1 request with `Connection: close`, parsed.
+    pub fn request(&self, method: &str, target: &str) -> Reply {
+        let raw =
+            format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        let mut stream = self.connect();
+        stream.write_all(raw.as_bytes()).unwrap();
+        let mut reader = ReplyReader::new(stream);
+        reader.next(method == "HEAD")
+    }
+
+    pub fn get(&self, target: &str) -> Reply {
+        self.request("GET", target)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    stream
+        .read_to_end(&mut received)
+        .expect("server closes the connection");
+    received
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status_line: String,
+    pub status: u16,
+    /// Header fields as sent, names in their original case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The value of the field named exactly `name` (case-sensitive, as the exercise compares).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Reads responses one after another from one connection, framing each by its Content-Length.
+pub struct ReplyReader {
+    pub stream: TcpStream,
+    pending: Vec<u8>,
+}
+
+impl ReplyReader {
+    pub fn new(stream: TcpStream) -> Self {
+        ReplyReader {
+            stream,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn next(&mut self, head_only: bool) -> Reply {
+        let head_end = loop {
+            if let Some(at) = self
+                .pending
+                .windows(4)
+                .position(|window| window == b"\r\n\r\n")
+            {
+                break at;
+            }
+            self.fill("a response head");
+        };
+        let head = String::from_utf8(self.pending[..head_end].to_vec()).expect("head is text");
+        self.pending.drain(..head_end + 4);
+        let mut lines = head.split("\r\n");
+        let status_line = lines.next().unwrap().to_string();
+        let status = status_line
+            .split(' ')
+            .nth(1)
+            .and_then(|code| code.parse().ok())
+            .expect("status code");
+        let headers: Vec<(String, String)> = lines
+            .map(|line| {
+                let (name, value) = line.split_once(':').expect("header field has a colon");
+                (name.to_string(), value.trim().to_string())
+            })
+            .collect();
+        let length = if head_only {
+            0
+        } else {
+            headers
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case("content-length"))
+                .map(|(_, value)| value.parse::<usize>().expect("numeric Content-Length"))
+                .expect("response has Content-Length")
+        };
+        while self.pending.len() < length {
+            self.fill("the response body");
+        }
+        let body = self.pending.drain(..length).collect();
+        Reply {
+            status_line,
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// True when the server closes the connection with nothing more to say.
+    pub fn closed(&mut self) -> bool {
+        let mut byte = [0u8; 1];
+        self.pending.is_empty() && matches!(self.stream.read(&mut byte), Ok(0))
+    }
+
+    fn fill(&mut self, what: &str) {
+        let mut chunk = [0u8; 64 * 1024];
+        let read = self
+            .stream
+            .read(&mut chunk)
+            .unwrap_or_else(|error| panic!("reading {what}: {error}"));
+        assert!(read > 0, "connection closed before {what}");
+        self.pending.extend_from_slice(&chunk[..read]);
+    }
+}
