@@ -23,40 +23,42 @@ pub struct Site {
 
 pub fn respond(site: &Site, request: &Request<'_>) -> Response {
     if !matches!(request.method, Some(Method::Get | Method::Head)) {
-        return Response::error(StatusCode::MethodNotAllowed).with_header(ALLOW, "GET, HEAD");
+        return Response::status_page(StatusCode::MethodNotAllowed).with_header(ALLOW, "GET, HEAD");
     }
-    let safe = match path::resolve(request.path()) {
-        Ok(safe) => safe,
-        Err(PathError::BadEncoding) => return Response::error(StatusCode::BadRequest),
-        Err(PathError::Refused) => return Response::error(StatusCode::NotFound),
+    let file_path = match locate(&site.root, request) {
+        Ok(file_path) => file_path,
+        Err(answer) => return answer,
     };
-    let mut file_path = site.root.join(&safe.relative);
-    let mut metadata = match std::fs::metadata(&file_path) {
-        Ok(metadata) => metadata,
-        Err(error) => return error_response(&error),
-    };
-    if metadata.is_dir() {
-        if !safe.trailing_slash {
-            return redirect_to_directory(request);
-        }
-        file_path.push(INDEX_FILE);
-        metadata = match std::fs::metadata(&file_path) {
-            Ok(metadata) => metadata,
-            Err(error) => return error_response(&error),
-        };
-    } else if safe.trailing_slash {
-        // `/page.html/` names a directory that is not there.
-        return Response::error(StatusCode::NotFound);
-    }
-    if !metadata.is_file() {
-        // Directories named index.html, sockets, FIFOs (opening one would block), devices.
-        return Response::error(StatusCode::NotFound);
-    }
     match open_body(&file_path) {
         Ok(body) => Response::new(StatusCode::Ok, body)
             .with_header(CONTENT_TYPE, mime::content_type(&file_path)),
-        Err(error) => error_response(&error),
+        Err(error) => io_error_response(error),
     }
+}
+
+/// Finds the regular file a request names, or the answer to give instead.
+fn locate(root: &Path, request: &Request<'_>) -> Result<PathBuf, Response> {
+    let safe = path::resolve(request.path()).map_err(|error| match error {
+        PathError::BadEncoding => Response::status_page(StatusCode::BadRequest),
+        PathError::Refused => Response::status_page(StatusCode::NotFound),
+    })?;
+    let mut file_path = root.join(&safe.relative);
+    let mut metadata = std::fs::metadata(&file_path).map_err(io_error_response)?;
+    if metadata.is_dir() {
+        if !safe.trailing_slash {
+            return Err(redirect_to_directory(request));
+        }
+        file_path.push(INDEX_FILE);
+        metadata = std::fs::metadata(&file_path).map_err(io_error_response)?;
+    } else if safe.trailing_slash {
+        // `/page.html/` names a directory that is not there.
+        return Err(Response::status_page(StatusCode::NotFound));
+    }
+    if !metadata.is_file() {
+        // A directory named index.html, a socket, a FIFO (opening one would block), a device.
+        return Err(Response::status_page(StatusCode::NotFound));
+    }
+    Ok(file_path)
 }
 
 fn open_body(file_path: &Path) -> io::Result<Body> {
@@ -76,18 +78,18 @@ fn redirect_to_directory(request: &Request<'_>) -> Response {
     // Collapse leading slashes: `//host` would be read by a browser as another site.
     let path = format!("/{}", request.path().trim_start_matches('/'));
     let location = format!("{path}/{}", request.query());
-    Response::error(StatusCode::MovedPermanently).with_header(LOCATION, location)
+    Response::status_page(StatusCode::MovedPermanently).with_header(LOCATION, location)
 }
 
-fn error_response(error: &io::Error) -> Response {
+fn io_error_response(error: io::Error) -> Response {
     match error.kind() {
-        io::ErrorKind::PermissionDenied => Response::error(StatusCode::Forbidden),
+        io::ErrorKind::PermissionDenied => Response::status_page(StatusCode::Forbidden),
         io::ErrorKind::NotFound | io::ErrorKind::NotADirectory | io::ErrorKind::InvalidFilename => {
-            Response::error(StatusCode::NotFound)
+            Response::status_page(StatusCode::NotFound)
         }
         _ => {
             log::warn!("file system error: {error}");
-            Response::error(StatusCode::InternalServerError)
+            Response::status_page(StatusCode::InternalServerError)
         }
     }
 }

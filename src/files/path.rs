@@ -1,7 +1,6 @@
 //! The one place that turns a URL path into a path below the document root. Every request goes through
 //! `resolve`; nothing it returns can name a file outside the root.
 
-use crate::platform;
 use std::path::PathBuf;
 
 /// A path relative to the document root, made only of plain names.
@@ -16,8 +15,8 @@ pub struct SafePath {
 pub enum PathError {
     /// Not a decodable path: a broken `%` escape, or a name that is not UTF-8 (answer 400).
     BadEncoding,
-    /// Decodes, but names something we never serve: `..`, an encoded separator, NUL, a hidden or reserved name
-    /// (answer 404, so nothing is revealed about what exists).
+    /// Decodes, but names something we never serve: `..`, an encoded separator, NUL, a hidden name, or a name
+    /// Windows would not treat as plain (answer 404, so nothing is revealed about what exists).
     Refused,
 }
 
@@ -36,7 +35,7 @@ pub fn resolve(url_path: &str) -> Result<SafePath, PathError> {
         if segment == ".." || segment.starts_with('.') {
             return Err(PathError::Refused);
         }
-        if segment.contains(['/', '\\', '\0']) || platform::is_reserved_name(&segment) {
+        if segment.contains(['/', '\\', '\0']) || is_windows_hazard(&segment) {
             return Err(PathError::Refused);
         }
         relative.push(segment);
@@ -45,6 +44,29 @@ pub fn resolve(url_path: &str) -> Result<SafePath, PathError> {
         relative,
         trailing_slash: url_path.ends_with('/'),
     })
+}
+
+/// True for a name Windows would not treat as a plain name inside a folder: a drive or stream (`C:`, `a:b`), one
+/// Windows silently alters (trailing dot or space), or a device (`CON`, `nul.txt`, `COM1`). Joining one onto the
+/// root could leave it there, so they are refused on every OS: Windows safety must not rest on code that only
+/// Windows compiles, and a site behaves the same wherever it is previewed.
+fn is_windows_hazard(segment: &str) -> bool {
+    const DEVICES: [&str; 6] = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"];
+    if segment.contains(':') || segment.ends_with(['.', ' ']) {
+        return true;
+    }
+    let stem = segment.split('.').next().unwrap_or(segment).trim_end();
+    let numbered = |prefix: &str| {
+        let bytes = stem.as_bytes();
+        bytes.len() == 4
+            && bytes[..3].eq_ignore_ascii_case(prefix.as_bytes())
+            && bytes[3].is_ascii_digit()
+    };
+    DEVICES
+        .iter()
+        .any(|device| stem.eq_ignore_ascii_case(device))
+        || numbered("COM")
+        || numbered("LPT")
 }
 
 fn percent_decode(raw: &str) -> Result<String, PathError> {
@@ -118,6 +140,21 @@ mod tests {
     }
 
     #[test]
+    fn names_like_devices_but_not_devices_are_plain() {
+        for name in [
+            "console.txt",
+            "com10",
+            "index.html",
+            "text..txt",
+            "space in name.txt",
+            "nullable",
+            "éé",
+        ] {
+            assert_eq!(resolved(&format!("/{name}")).0, name);
+        }
+    }
+
+    #[test]
     fn broken_encoding_is_bad() {
         for path in [
             "/%",
@@ -153,6 +190,17 @@ mod tests {
             "/.git/config",
             "/a/.hidden/b",
             "/%2eenv",
+            "/C:/Windows/win.ini",
+            "/c%3a/x",
+            "/a:b",
+            "/file.txt::$DATA",
+            "/name.",
+            "/name%20",
+            "/CON",
+            "/con.txt",
+            "/dir/Nul",
+            "/COM1",
+            "/lpt9.log",
         ] {
             assert_eq!(resolve(path), Err(PathError::Refused), "{path}");
         }

@@ -165,7 +165,7 @@ async fn answer_error(
     output: &mut Vec<u8>,
 ) {
     let mut stream = stream;
-    let response = Response::error(status);
+    let response = Response::status_page(status);
     output.clear();
     encode_head(&response, false, output);
     if send(&mut stream, output, response.body, false)

@@ -45,7 +45,7 @@ impl Response {
     }
 
     /// A short plain-text page for an error status, e.g. `404 Not Found`.
-    pub fn error(status: StatusCode) -> Self {
+    pub fn status_page(status: StatusCode) -> Self {
         let text = format!("{} {}\n", status as u16, status.canonical_reason());
         Response::new(status, Body::Bytes(text.into_bytes())).with_header(
             http_types::headers::CONTENT_TYPE,
@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn error_pages_name_their_status() {
-        let response = Response::error(StatusCode::MethodNotAllowed);
+        let response = Response::status_page(StatusCode::MethodNotAllowed);
         let mut out = Vec::new();
         encode_head(&response, false, &mut out);
         let head = String::from_utf8(out).unwrap();
