@@ -42,6 +42,42 @@ pub struct Options {
     #[structopt(long, value_name = "SECONDS", default_value = "10", parse(try_from_str = positive_seconds))]
     pub read_timeout: u64,
 
+    /// Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load
+    #[structopt(long, value_name = "VALUE", default_value = "no-cache")]
+    pub cache_control: String,
+
+    /// Show an HTML listing for a folder that has no index.html (otherwise 404)
+    #[structopt(long)]
+    pub listing: bool,
+
+    /// Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html
+    #[structopt(long)]
+    pub spa: bool,
+
+    /// Serve hidden files and folders (names starting with a dot, such as .env or .git/)
+    #[structopt(long)]
+    pub hidden: bool,
+
+    /// Follow symbolic links that lead outside the document root (by default only links inside it are followed)
+    #[structopt(long)]
+    pub follow_symlinks: bool,
+
+    /// Append this charset to textual Content-Types, e.g. --charset utf-8
+    #[structopt(long, value_name = "CHARSET")]
+    pub charset: Option<String>,
+
+    /// Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights
+    #[structopt(long)]
+    pub cors: bool,
+
+    /// Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable
+    #[structopt(long = "header", value_name = "NAME: VALUE", number_of_values = 1)]
+    pub headers: Vec<String>,
+
+    /// Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer
+    #[structopt(long)]
+    pub isolate: bool,
+
     /// No access log (warnings and errors are still printed)
     #[structopt(short, long)]
     pub quiet: bool,

@@ -5,4 +5,5 @@ pub mod cli;
 pub mod files;
 pub mod http;
 pub mod log;
+mod platform;
 pub mod server;

@@ -50,10 +50,10 @@ fn run(options: Options) -> Result<(), String> {
     std::env::set_var("ASYNC_STD_THREAD_COUNT", workers.to_string());
     lanai::log::init(options.quiet, options.verbose);
 
+    let site = Site::new(root, &options)?;
     let listener = server::bind(&options.host, options.port)?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
-    println!("lanai serving {} at http://{address}/", root.display());
-    let site = Site { root };
+    println!("lanai serving {} at http://{address}/", site.root.display());
     let limits = Limits {
         read_timeout: Duration::from_secs(options.read_timeout),
     };

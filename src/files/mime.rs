@@ -1,6 +1,7 @@
 //! Content-Type by file extension. A fixed table comes first so the answers that matter (the exercise's types and
 //! the modern web types) are the same on every OS and never carry a charset; mime_guess covers the rest.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 const FALLBACK: &str = "application/octet-stream";
@@ -42,6 +43,26 @@ pub fn content_type(path: &Path) -> &'static str {
         .unwrap_or(FALLBACK)
 }
 
+/// `mime` with `; charset=<charset>` appended when a charset is configured and the type is text.
+pub fn with_charset(mime: &'static str, charset: Option<&str>) -> Cow<'static, str> {
+    match charset {
+        Some(charset) if is_textual(mime) => Cow::Owned(format!("{mime}; charset={charset}")),
+        _ => Cow::Borrowed(mime),
+    }
+}
+
+fn is_textual(mime: &str) -> bool {
+    mime.starts_with("text/")
+        || matches!(
+            mime,
+            "application/json"
+                | "application/javascript"
+                | "application/xml"
+                | "image/svg+xml"
+                | "application/manifest+json"
+        )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +91,27 @@ mod tests {
         assert_eq!(of("font.woff2"), "font/woff2");
         assert_eq!(of("data.unknownext"), FALLBACK);
         assert_eq!(of("Makefile"), FALLBACK);
+    }
+
+    #[test]
+    fn charset_only_on_text() {
+        assert_eq!(with_charset("text/html", None), "text/html");
+        assert_eq!(
+            with_charset("text/html", Some("utf-8")),
+            "text/html; charset=utf-8"
+        );
+        assert_eq!(
+            with_charset("image/svg+xml", Some("utf-8")),
+            "image/svg+xml; charset=utf-8"
+        );
+        assert_eq!(
+            with_charset("application/json", Some("utf-8")),
+            "application/json; charset=utf-8"
+        );
+        assert_eq!(with_charset("image/png", Some("utf-8")), "image/png");
+        assert_eq!(
+            with_charset("application/wasm", Some("utf-8")),
+            "application/wasm"
+        );
     }
 }

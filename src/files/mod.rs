@@ -1,76 +1,247 @@
-//! The file-serving endpoint: method → safe path → file or directory index → response.
+//! The file-serving endpoint. Every request takes the same steps, in this order:
+//! CORS preflight → method → locate (safe path, symlink policy, index, redirect, listing, SPA fallback) →
+//! precompressed variant → validators and conditions → range → response; then the site's common headers.
 
+mod conditional;
+mod cors;
+mod listing;
 mod mime;
 mod path;
+mod precompressed;
+mod range;
+mod site;
+mod symlinks;
+mod validators;
+
+pub use site::Site;
 
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
-use http_types::headers::{ALLOW, CONTENT_TYPE, LOCATION};
+use http_types::headers::{
+    ACCEPT, ACCEPT_RANGES, ALLOW, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+    LAST_MODIFIED, LOCATION, VARY,
+};
 use http_types::{Method, StatusCode};
-use path::PathError;
-use std::fs::File;
-use std::io::{self, Read};
+use path::{PathError, SafePath};
+use range::RangeAnswer;
+use std::fs::{File, Metadata};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use validators::Validators;
 
 /// Files up to this size are read whole and sent with the head in one write; larger ones are streamed.
 const SMALL_FILE: u64 = 64 * 1024;
 const INDEX_FILE: &str = "index.html";
 
-pub struct Site {
-    /// The document root, canonical and absolute.
-    pub root: PathBuf,
-}
-
 pub fn respond(site: &Site, request: &Request<'_>) -> Response {
-    if !matches!(request.method, Some(Method::Get | Method::Head)) {
-        return Response::status_page(StatusCode::MethodNotAllowed).with_header(ALLOW, "GET, HEAD");
+    let mut response = answer(site, request);
+    response.headers.extend(site.common_headers.iter().cloned());
+    response
+}
+
+fn answer(site: &Site, request: &Request<'_>) -> Response {
+    if let Some(preflight) = cors::preflight(site, request) {
+        return preflight;
     }
-    let file_path = match locate(&site.root, request) {
-        Ok(file_path) => file_path,
-        Err(answer) => return answer,
-    };
-    match open_body(&file_path) {
-        Ok(body) => Response::new(StatusCode::Ok, body)
-            .with_header(CONTENT_TYPE, mime::content_type(&file_path)),
-        Err(error) => io_error_response(error),
+    if !matches!(request.method, Some(Method::Get | Method::Head)) {
+        return Response::status_page(StatusCode::MethodNotAllowed)
+            .with_header(ALLOW, cors::allowed_methods(site));
+    }
+    match locate(site, request) {
+        Ok(Found::File { path, metadata }) => serve_file(site, request, &path, &metadata),
+        Ok(Found::Listing { dir, shown_as }) => match listing::render(&dir, &shown_as, site.hidden)
+        {
+            Ok(page) => Response::new(StatusCode::Ok, Body::Bytes(page.into_bytes()))
+                .with_header(CONTENT_TYPE, "text/html; charset=utf-8"),
+            Err(error) => io_error_response(error),
+        },
+        Err(answer) => answer,
     }
 }
 
-/// Finds the regular file a request names, or the answer to give instead.
-fn locate(root: &Path, request: &Request<'_>) -> Result<PathBuf, Response> {
-    let safe = path::resolve(request.path()).map_err(|error| match error {
+enum Found {
+    File { path: PathBuf, metadata: Metadata },
+    Listing { dir: PathBuf, shown_as: String },
+}
+
+/// Finds what a request names, or the answer to give instead.
+fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
+    let safe = path::resolve(request.path(), site.hidden).map_err(|error| match error {
         PathError::BadEncoding => Response::status_page(StatusCode::BadRequest),
         PathError::Refused => Response::status_page(StatusCode::NotFound),
     })?;
-    let mut file_path = root.join(&safe.relative);
-    let mut metadata = std::fs::metadata(&file_path).map_err(io_error_response)?;
+    let target = site.root.join(&safe.relative);
+    let metadata = match symlinks::metadata_below(
+        &site.root,
+        &site.root,
+        &safe.relative,
+        site.follow_symlinks,
+    ) {
+        Ok(metadata) => metadata,
+        Err(error)
+            if error.kind() == io::ErrorKind::NotFound
+                && site.spa
+                && wants_app_shell(request, &safe) =>
+        {
+            return app_shell(site);
+        }
+        Err(error) => return Err(io_error_response(error)),
+    };
     if metadata.is_dir() {
         if !safe.trailing_slash {
             return Err(redirect_to_directory(request));
         }
-        file_path.push(INDEX_FILE);
-        metadata = std::fs::metadata(&file_path).map_err(io_error_response)?;
-    } else if safe.trailing_slash {
-        // `/page.html/` names a directory that is not there.
+        let index = symlinks::metadata_below(
+            &site.root,
+            &target,
+            Path::new(INDEX_FILE),
+            site.follow_symlinks,
+        );
+        return match index {
+            Ok(metadata) if metadata.is_file() => Ok(Found::File {
+                path: target.join(INDEX_FILE),
+                metadata,
+            }),
+            Err(error) if error.kind() != io::ErrorKind::NotFound => Err(io_error_response(error)),
+            _ if site.listing => Ok(Found::Listing {
+                shown_as: shown_as(&safe),
+                dir: target,
+            }),
+            _ => Err(Response::status_page(StatusCode::NotFound)),
+        };
+    }
+    if safe.trailing_slash || !metadata.is_file() {
+        // `/page.html/` names a folder that is not there; sockets, FIFOs (opening one would block) and devices
+        // are never served.
         return Err(Response::status_page(StatusCode::NotFound));
     }
-    if !metadata.is_file() {
-        // A directory named index.html, a socket, a FIFO (opening one would block), a device.
-        return Err(Response::status_page(StatusCode::NotFound));
-    }
-    Ok(file_path)
+    Ok(Found::File {
+        path: target,
+        metadata,
+    })
 }
 
-fn open_body(file_path: &Path) -> io::Result<Body> {
-    let mut file = File::open(file_path)?;
-    // Size from the open file, so the length we announce belongs to what we send.
-    let len = file.metadata()?.len();
-    if len <= SMALL_FILE {
-        let mut bytes = Vec::with_capacity(len as usize);
-        file.by_ref().take(len).read_to_end(&mut bytes)?;
-        return Ok(Body::Bytes(bytes));
+/// For --spa: a browser navigating to a client-side route (no extension in its last segment).
+fn wants_app_shell(request: &Request<'_>, safe: &SafePath) -> bool {
+    let last = safe
+        .relative
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("");
+    !last.contains('.')
+        && request
+            .list(ACCEPT.as_str())
+            .any(|item| item.starts_with(b"text/html") || item.starts_with(b"*/*"))
+}
+
+fn app_shell(site: &Site) -> Result<Found, Response> {
+    match symlinks::metadata_below(
+        &site.root,
+        &site.root,
+        Path::new(INDEX_FILE),
+        site.follow_symlinks,
+    ) {
+        Ok(metadata) if metadata.is_file() => Ok(Found::File {
+            path: site.root.join(INDEX_FILE),
+            metadata,
+        }),
+        _ => Err(Response::status_page(StatusCode::NotFound)),
     }
-    Ok(Body::File { file, len })
+}
+
+/// The folder as a listing shows it: decoded, between slashes.
+fn shown_as(safe: &SafePath) -> String {
+    let mut shown = String::from("/");
+    for component in safe.relative.iter() {
+        shown.push_str(&component.to_string_lossy());
+        shown.push('/');
+    }
+    shown
+}
+
+fn serve_file(site: &Site, request: &Request<'_>, path: &Path, metadata: &Metadata) -> Response {
+    let parent = path.parent().unwrap_or(&site.root);
+    let variant = precompressed::choose(request, path, metadata, |sidecar| {
+        let name = Path::new(sidecar.file_name().unwrap_or_default());
+        symlinks::metadata_below(&site.root, parent, name, site.follow_symlinks)
+    });
+    let (file, metadata) = match open(&variant.path) {
+        Ok(opened) => opened,
+        Err(error) => return io_error_response(error),
+    };
+    let validators = Validators::of(&metadata);
+    let mut headers = vec![
+        (ETAG, validators.etag.clone().into()),
+        (LAST_MODIFIED, validators.last_modified_text().into()),
+    ];
+    if variant.vary {
+        headers.push((VARY, "Accept-Encoding".into()));
+    }
+    match conditional::evaluate(request, &validators) {
+        conditional::Precondition::Proceed => {}
+        conditional::Precondition::NotModified => {
+            return Response {
+                status: StatusCode::NotModified,
+                headers,
+                body: Body::Empty,
+            };
+        }
+        conditional::Precondition::Failed => {
+            return Response::status_page(StatusCode::PreconditionFailed);
+        }
+    }
+    headers.push((
+        CONTENT_TYPE,
+        mime::with_charset(mime::content_type(path), site.charset.as_deref()),
+    ));
+    if let Some(encoding) = variant.encoding {
+        headers.push((CONTENT_ENCODING, encoding.into()));
+    }
+    headers.push((ACCEPT_RANGES, "bytes".into()));
+    let len = metadata.len();
+    let (status, start, count) = match range::evaluate(request, &validators, len) {
+        RangeAnswer::Full => (StatusCode::Ok, 0, len),
+        RangeAnswer::Partial { start, end } => {
+            headers.push((CONTENT_RANGE, format!("bytes {start}-{end}/{len}").into()));
+            (StatusCode::PartialContent, start, end - start + 1)
+        }
+        RangeAnswer::Unsatisfiable => {
+            return Response::status_page(StatusCode::RequestedRangeNotSatisfiable)
+                .with_header(CONTENT_RANGE, format!("bytes */{len}"));
+        }
+    };
+    match body(file, start, count) {
+        Ok(body) => Response {
+            status,
+            headers,
+            body,
+        },
+        Err(error) => io_error_response(error),
+    }
+}
+
+/// Opens a file and reads its metadata from the open handle, so the validators and length belong to what is sent.
+fn open(path: &Path) -> io::Result<(File, Metadata)> {
+    let file = File::open(path)?;
+    let metadata = file.metadata()?;
+    Ok((file, metadata))
+}
+
+/// `count` bytes from `start`: read now when small, streamed by the connection otherwise.
+fn body(mut file: File, start: u64, count: u64) -> io::Result<Body> {
+    if start > 0 {
+        file.seek(SeekFrom::Start(start))?;
+    }
+    if count > SMALL_FILE {
+        return Ok(Body::File { file, len: count });
+    }
+    let mut bytes = Vec::with_capacity(count as usize);
+    file.take(count).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != count {
+        // The file shrank since we measured it; the next request will see its new size.
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    Ok(Body::Bytes(bytes))
 }
 
 /// `/dir` names a directory: send the client to `/dir/` so relative links inside resolve, keeping the query.

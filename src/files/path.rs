@@ -20,9 +20,10 @@ pub enum PathError {
     Refused,
 }
 
-/// Decodes `url_path` (the target without its query) segment by segment and checks every segment.
+/// Decodes `url_path` (the target without its query) segment by segment and checks every segment. Names starting
+/// with a dot are refused unless `allow_hidden`; `..` always is.
 /// Empty and `.` segments are skipped; `+` stays a plus (form encoding has no place in paths).
-pub fn resolve(url_path: &str) -> Result<SafePath, PathError> {
+pub fn resolve(url_path: &str, allow_hidden: bool) -> Result<SafePath, PathError> {
     let Some(rest) = url_path.strip_prefix('/') else {
         return Err(PathError::BadEncoding);
     };
@@ -32,7 +33,7 @@ pub fn resolve(url_path: &str) -> Result<SafePath, PathError> {
         if segment.is_empty() || segment == "." {
             continue;
         }
-        if segment == ".." || segment.starts_with('.') {
+        if segment == ".." || segment.starts_with('.') && !allow_hidden {
             return Err(PathError::Refused);
         }
         if segment.contains(['/', '\\', '\0']) || is_windows_hazard(&segment) {
@@ -99,7 +100,7 @@ mod tests {
     use super::*;
 
     fn resolved(url_path: &str) -> (String, bool) {
-        let safe = resolve(url_path).unwrap();
+        let safe = resolve(url_path, false).unwrap();
         (
             safe.relative.to_string_lossy().replace('\\', "/"),
             safe.trailing_slash,
@@ -140,6 +141,17 @@ mod tests {
     }
 
     #[test]
+    fn hidden_names_only_when_allowed() {
+        assert_eq!(
+            resolve("/.well-known/x", true).unwrap().relative,
+            PathBuf::from(".well-known/x")
+        );
+        assert_eq!(resolve("/.well-known/x", false), Err(PathError::Refused));
+        assert_eq!(resolve("/a/..", true), Err(PathError::Refused));
+        assert_eq!(resolve("/a/%2e%2e", true), Err(PathError::Refused));
+    }
+
+    #[test]
     fn names_like_devices_but_not_devices_are_plain() {
         for name in [
             "console.txt",
@@ -166,7 +178,7 @@ mod tests {
             "relative",
             "",
         ] {
-            assert_eq!(resolve(path), Err(PathError::BadEncoding), "{path}");
+            assert_eq!(resolve(path, false), Err(PathError::BadEncoding), "{path}");
         }
     }
 
@@ -202,7 +214,7 @@ mod tests {
             "/COM1",
             "/lpt9.log",
         ] {
-            assert_eq!(resolve(path), Err(PathError::Refused), "{path}");
+            assert_eq!(resolve(path, false), Err(PathError::Refused), "{path}");
         }
     }
 }

@@ -46,9 +46,28 @@ pub struct Request<'buf> {
     pub version: Version,
     pub keep_alive: bool,
     pub body: Body,
+    /// Every header field as sent: name and raw value.
+    pub fields: Vec<(&'buf str, &'buf [u8])>,
 }
 
-impl Request<'_> {
+impl<'buf> Request<'buf> {
+    /// The value of the first field called `name` (any case), for fields that occur once.
+    pub fn header(&self, name: &str) -> Option<&'buf [u8]> {
+        self.fields
+            .iter()
+            .find(|(field, _)| field.eq_ignore_ascii_case(name))
+            .map(|&(_, value)| value)
+    }
+
+    /// The members of a comma-separated list field, across all its lines (RFC 9110 §5.3), trimmed, empty ones
+    /// dropped. Commas inside quoted strings are not special-cased: no list field we read puts them there.
+    pub fn list<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'buf [u8]> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(field, _)| field.eq_ignore_ascii_case(name))
+            .flat_map(|&(_, value)| tokens(value))
+    }
+
     /// The path part of the target, without the query.
     pub fn path(&self) -> &str {
         self.target
@@ -133,6 +152,11 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
         version,
         keep_alive,
         body,
+        fields: head
+            .headers
+            .iter()
+            .map(|field| (field.name, field.value))
+            .collect(),
     };
     Ok(Some((request, length)))
 }
@@ -279,6 +303,17 @@ mod tests {
         assert_eq!(request.query(), "?x=1");
         assert!(request.keep_alive);
         assert_eq!(request.body, Body::None);
+    }
+
+    #[test]
+    fn fields_by_name_and_as_lists() {
+        let request = complete(
+            "GET / HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip, br;q=0.5\r\naccept-encoding: zstd\r\nRange: bytes=0-1\r\n\r\n",
+        );
+        assert_eq!(request.header("range"), Some(&b"bytes=0-1"[..]));
+        assert_eq!(request.header("If-Range"), None);
+        let encodings: Vec<&[u8]> = request.list("accept-encoding").collect();
+        assert_eq!(encodings, [&b"gzip"[..], b"br;q=0.5", b"zstd"]);
     }
 
     #[test]

@@ -82,9 +82,13 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
-    out.extend_from_slice(b"Content-Length: ");
-    out.extend_from_slice(response.body.content_length().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n\r\n");
+    // 204 and 304 have no content, and must not claim a length of 0 (RFC 9110 §8.6).
+    if !matches!(status, StatusCode::NoContent | StatusCode::NotModified) {
+        out.extend_from_slice(b"Content-Length: ");
+        out.extend_from_slice(response.body.content_length().to_string().as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Writes a lowercase header name in the case clients and the exercise expect: each hyphen-separated word
@@ -146,6 +150,17 @@ mod tests {
         assert!(head.contains("\r\nConnection: keep-alive\r\n"));
         assert!(head.contains("\r\nContent-Type: text/plain\r\n"));
         assert!(head.ends_with("\r\nContent-Length: 5\r\n\r\n"), "{head}");
+    }
+
+    #[test]
+    fn no_length_without_content() {
+        for status in [StatusCode::NoContent, StatusCode::NotModified] {
+            let mut out = Vec::new();
+            encode_head(&Response::new(status, Body::Empty), true, &mut out);
+            let head = String::from_utf8(out).unwrap();
+            assert!(!head.contains("Content-Length"), "{head}");
+            assert!(head.ends_with("\r\n\r\n"));
+        }
     }
 
     #[test]

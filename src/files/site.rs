@@ -1,0 +1,156 @@
+//! What the endpoint serves and how, fixed at start-up from the command line: the root, the feature switches and
+//! the headers that go on every response.
+
+use crate::cli::Options;
+use http_types::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+pub type Header = (HeaderName, Cow<'static, str>);
+
+pub struct Site {
+    /// The document root, canonical and absolute.
+    pub root: PathBuf,
+    pub listing: bool,
+    pub spa: bool,
+    pub hidden: bool,
+    pub follow_symlinks: bool,
+    pub cors: bool,
+    pub charset: Option<String>,
+    /// Cache-Control, CORS, isolation and --header fields, added to every response.
+    pub common_headers: Vec<Header>,
+}
+
+impl Site {
+    pub fn new(root: PathBuf, options: &Options) -> Result<Site, String> {
+        let mut common_headers: Vec<Header> =
+            vec![(CACHE_CONTROL, options.cache_control.clone().into())];
+        if options.cors {
+            common_headers.push((ACCESS_CONTROL_ALLOW_ORIGIN, "*".into()));
+        }
+        if options.isolate {
+            common_headers.push(("cross-origin-opener-policy".into(), "same-origin".into()));
+            common_headers.push(("cross-origin-embedder-policy".into(), "require-corp".into()));
+        }
+        // A --header replaces a built-in field of the same name (e.g. its own Cache-Control).
+        for text in &options.headers {
+            let (name, value) = parse_header(text)?;
+            common_headers.retain(|(existing, _)| *existing != name);
+            common_headers.push((name, value.into()));
+        }
+        Ok(Site {
+            root,
+            listing: options.listing,
+            spa: options.spa,
+            hidden: options.hidden,
+            follow_symlinks: options.follow_symlinks,
+            cors: options.cors,
+            charset: options.charset.clone(),
+            common_headers,
+        })
+    }
+}
+
+/// Fields the connection layer owns: a user value would break framing or contradict it.
+const RESERVED: [&str; 6] = [
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "date",
+    "server",
+    "keep-alive",
+];
+
+/// Parses `Name: value` as given to --header.
+fn parse_header(text: &str) -> Result<(HeaderName, String), String> {
+    let invalid =
+        |why: &str| format!("--header '{text}' {why}; write it as --header \"Name: value\"");
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| invalid("has no colon"))?;
+    let is_token = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+    if name.is_empty() || !name.bytes().all(is_token) {
+        return Err(invalid("has an invalid field name"));
+    }
+    let value = value.trim();
+    if value
+        .bytes()
+        .any(|byte| byte.is_ascii_control() && byte != b'\t')
+    {
+        return Err(invalid("has a control character in its value"));
+    }
+    let name: HeaderName = name.into();
+    if RESERVED.contains(&name.as_str()) {
+        return Err(format!(
+            "--header cannot set {}: lanai manages that field itself",
+            name.as_str()
+        ));
+    }
+    Ok((name, value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use structopt::StructOpt;
+
+    fn headers(args: &[&str]) -> Result<Vec<(String, String)>, String> {
+        let options =
+            Options::from_iter_safe(std::iter::once("lanai").chain(args.iter().copied())).unwrap();
+        let site = Site::new(PathBuf::from("/"), &options)?;
+        Ok(site
+            .common_headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_string(), value.to_string()))
+            .collect())
+    }
+
+    fn pair(name: &str, value: &str) -> (String, String) {
+        (name.to_string(), value.to_string())
+    }
+
+    #[test]
+    fn defaults_and_switches() {
+        assert_eq!(headers(&[]).unwrap(), [pair("cache-control", "no-cache")]);
+        assert_eq!(
+            headers(&["--cors", "--isolate", "--cache-control", "max-age=60"]).unwrap(),
+            [
+                pair("cache-control", "max-age=60"),
+                pair("access-control-allow-origin", "*"),
+                pair("cross-origin-opener-policy", "same-origin"),
+                pair("cross-origin-embedder-policy", "require-corp"),
+            ]
+        );
+    }
+
+    #[test]
+    fn custom_headers_add_or_replace() {
+        assert_eq!(
+            headers(&[
+                "--header",
+                "X-Frame-Options: DENY",
+                "--header",
+                "Cache-Control:  max-age=5 "
+            ])
+            .unwrap(),
+            [
+                pair("x-frame-options", "DENY"),
+                pair("cache-control", "max-age=5")
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_custom_headers_are_refused() {
+        for bad in [
+            "NoColon",
+            ": value",
+            "Bad Name: v",
+            "X-Ctl: a\u{1}b",
+            "Content-Length: 5",
+            "connection: close",
+        ] {
+            assert!(headers(&["--header", bad]).is_err(), "{bad}");
+        }
+    }
+}
