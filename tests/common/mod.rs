@@ -137,8 +137,18 @@ impl Server {
 
     /// One HTTP/1.1 request with `Connection: close`, parsed.
     pub fn request(&self, method: &str, target: &str) -> Reply {
-        let raw =
-            format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        self.request_with(method, target, &[])
+    }
+
+    /// Like `request`, with extra header lines such as `"Range: bytes=0-1"`.
+    pub fn request_with(&self, method: &str, target: &str, fields: &[&str]) -> Reply {
+        let mut raw =
+            format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+        for field in fields {
+            raw.push_str(field);
+            raw.push_str("\r\n");
+        }
+        raw.push_str("\r\n");
         let mut stream = self.connect();
         stream.write_all(raw.as_bytes()).unwrap();
         let mut reader = ReplyReader::new(stream);
@@ -147,6 +157,10 @@ impl Server {
 
     pub fn get(&self, target: &str) -> Reply {
         self.request("GET", target)
+    }
+
+    pub fn get_with(&self, target: &str, fields: &[&str]) -> Reply {
+        self.request_with("GET", target, fields)
     }
 }
 
@@ -224,7 +238,8 @@ impl ReplyReader {
                 (name.to_string(), value.trim().to_string())
             })
             .collect();
-        let length = if head_only {
+        // HEAD answers, 204 and 304 have no content whatever their fields say (RFC 9112 §6.3).
+        let length = if head_only || status == 204 || status == 304 {
             0
         } else {
             headers
