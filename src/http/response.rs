@@ -46,7 +46,7 @@ impl Response {
 
     /// A short plain-text page for an error status, e.g. `404 Not Found`.
     pub fn status_page(status: StatusCode) -> Self {
-        let text = format!("{} {}\n", status as u16, status.canonical_reason());
+        let text = format!("{} {}\n", status as u16, reason_phrase(status));
         Response::new(status, Body::Bytes(text.into_bytes())).with_header(
             http_types::headers::CONTENT_TYPE,
             "text/plain; charset=utf-8",
@@ -66,7 +66,7 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice((status as u16).to_string().as_bytes());
     out.push(b' ');
-    out.extend_from_slice(status.canonical_reason().as_bytes());
+    out.extend_from_slice(reason_phrase(status).as_bytes());
     out.extend_from_slice(b"\r\nServer: ");
     out.extend_from_slice(SERVER.as_bytes());
     out.extend_from_slice(b"\r\nDate: ");
@@ -89,6 +89,20 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// The reason phrase RFC 9110 §15 registers. http-types' table has a few wrong or outdated (304 reads "Modified").
+fn reason_phrase(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NonAuthoritativeInformation => "Non-Authoritative Information",
+        StatusCode::ImUsed => "IM Used",
+        StatusCode::MultipleChoice => "Multiple Choices",
+        StatusCode::NotModified => "Not Modified",
+        StatusCode::PayloadTooLarge => "Content Too Large",
+        StatusCode::RequestedRangeNotSatisfiable => "Range Not Satisfiable",
+        StatusCode::UnprocessableEntity => "Unprocessable Content",
+        other => other.canonical_reason(),
+    }
 }
 
 /// Writes a lowercase header name in the case clients and the exercise expect: each hyphen-separated word
@@ -150,6 +164,17 @@ mod tests {
         assert!(head.contains("\r\nConnection: keep-alive\r\n"));
         assert!(head.contains("\r\nContent-Type: text/plain\r\n"));
         assert!(head.ends_with("\r\nContent-Length: 5\r\n\r\n"), "{head}");
+    }
+
+    #[test]
+    fn reason_phrases_follow_rfc_9110() {
+        assert_eq!(reason_phrase(StatusCode::NotModified), "Not Modified");
+        assert_eq!(
+            reason_phrase(StatusCode::RequestedRangeNotSatisfiable),
+            "Range Not Satisfiable"
+        );
+        assert_eq!(reason_phrase(StatusCode::Ok), "OK");
+        assert_eq!(reason_phrase(StatusCode::NotFound), "Not Found");
     }
 
     #[test]
