@@ -121,7 +121,8 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
     })
 }
 
-/// For --spa: a browser navigating to a client-side route (no extension in its last segment).
+/// For --spa: a browser navigating to a client-side route (no extension in its last segment). Browsers name
+/// text/html when they navigate; `fetch()` sends `*/*`, and an API call should see its 404, not the page.
 fn wants_app_shell(request: &Request<'_>, safe: &SafePath) -> bool {
     let last = safe
         .relative
@@ -131,7 +132,7 @@ fn wants_app_shell(request: &Request<'_>, safe: &SafePath) -> bool {
     !last.contains('.')
         && request
             .list(ACCEPT.as_str())
-            .any(|item| item.starts_with(b"text/html") || item.starts_with(b"*/*"))
+            .any(|item| item.starts_with(b"text/html"))
 }
 
 fn app_shell(site: &Site) -> Result<Found, Response> {
