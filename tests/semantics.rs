@@ -276,6 +276,7 @@ fn spa_fallback_for_browser_routes_only() {
             .status,
         404
     );
+    assert_eq!(server.get_with("/api/users", &["Accept: */*"]).status, 404);
     let without = Server::start(&[]);
     write(
         &without.root.path().join("index.html"),
