@@ -424,3 +424,34 @@ fn malformed_custom_header_is_a_start_up_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--header 'NoColonHere'"));
 }
+
+#[test]
+fn repeated_requests_follow_every_kind_of_edit() {
+    let server = Server::start(&[]);
+    let path = server.root.path().join("httptest/app.css");
+    write(&path, b"body{}");
+    for _ in 0..3 {
+        assert_eq!(server.get("/httptest/app.css").body, b"body{}");
+    }
+    // An editor's save: write a new file beside it and rename it over the old one.
+    let temporary = server.root.path().join("httptest/.app.css.swp");
+    write(&temporary, b"body{color:red}");
+    std::fs::rename(&temporary, &path).unwrap();
+    assert_eq!(server.get("/httptest/app.css").body, b"body{color:red}");
+    // In-place rewrite of the same length.
+    std::thread::sleep(Duration::from_millis(20));
+    write(&path, b"body{color:tan}");
+    assert_eq!(server.get("/httptest/app.css").body, b"body{color:tan}");
+    // A sidecar that appears after the file was served.
+    std::thread::sleep(Duration::from_millis(20));
+    write(&server.root.path().join("httptest/app.css.gz"), b"gzipped");
+    let encoded = server.get_with("/httptest/app.css", &["Accept-Encoding: gzip"]);
+    assert_eq!(encoded.body, b"gzipped");
+    assert_eq!(
+        server.get("/httptest/app.css").header("Vary"),
+        Some("Accept-Encoding")
+    );
+    // Deleted.
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(server.get("/httptest/app.css").status, 404);
+}

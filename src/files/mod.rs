@@ -2,6 +2,7 @@
 //! CORS preflight → method → locate (safe path, symlink policy, index, redirect, listing, SPA fallback) →
 //! precompressed variant → validators and conditions → range → response; then the site's common headers.
 
+mod cache;
 mod conditional;
 mod cors;
 mod listing;
@@ -24,9 +25,11 @@ use http_types::headers::{
 use http_types::{Method, StatusCode};
 use path::{PathError, SafePath};
 use range::RangeAnswer;
+use std::borrow::Cow;
 use std::fs::{File, Metadata};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use validators::Validators;
 
 /// Files up to this size are read whole and sent with the head in one write; larger ones are streamed.
@@ -47,8 +50,20 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
         return Response::status_page(StatusCode::MethodNotAllowed)
             .with_header(ALLOW, cors::allowed_methods(site));
     }
+    if let Some(cached) = site.cache.get(request.path()) {
+        return represent(request, &cached.representation, |start, count| {
+            Ok(shared(&cached.bytes, start, count))
+        });
+    }
     match locate(site, request) {
-        Ok(Found::File { path, metadata }) => serve_file(site, request, &path, &metadata),
+        Ok(Found::File {
+            path,
+            metadata,
+            cacheable,
+        }) => {
+            let cache_key = cacheable.then(|| request.path());
+            serve_file(site, request, &path, &metadata, cache_key)
+        }
         Ok(Found::Listing { dir, shown_as }) => match listing::render(&dir, &shown_as, site.hidden)
         {
             Ok(page) => Response::new(StatusCode::Ok, Body::Bytes(page.into_bytes()))
@@ -60,8 +75,16 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
 }
 
 enum Found {
-    File { path: PathBuf, metadata: Metadata },
-    Listing { dir: PathBuf, shown_as: String },
+    /// `cacheable` is false when the path does not name the file for good (the SPA fallback).
+    File {
+        path: PathBuf,
+        metadata: Metadata,
+        cacheable: bool,
+    },
+    Listing {
+        dir: PathBuf,
+        shown_as: String,
+    },
 }
 
 /// Finds what a request names, or the answer to give instead.
@@ -101,6 +124,7 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
             Ok(metadata) if metadata.is_file() => Ok(Found::File {
                 path: target.join(INDEX_FILE),
                 metadata,
+                cacheable: true,
             }),
             Err(error) if error.kind() != io::ErrorKind::NotFound => Err(io_error_response(error)),
             _ if site.listing => Ok(Found::Listing {
@@ -118,6 +142,7 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
     Ok(Found::File {
         path: target,
         metadata,
+        cacheable: true,
     })
 }
 
@@ -145,6 +170,7 @@ fn app_shell(site: &Site) -> Result<Found, Response> {
         Ok(metadata) if metadata.is_file() => Ok(Found::File {
             path: site.root.join(INDEX_FILE),
             metadata,
+            cacheable: false,
         }),
         _ => Err(Response::status_page(StatusCode::NotFound)),
     }
@@ -160,7 +186,26 @@ fn shown_as(safe: &SafePath) -> String {
     shown
 }
 
-fn serve_file(site: &Site, request: &Request<'_>, path: &Path, metadata: &Metadata) -> Response {
+/// What is known about the bytes a file response sends, before any of them is read.
+pub struct Representation {
+    validators: Validators,
+    last_modified: String,
+    content_type: Cow<'static, str>,
+    encoding: Option<&'static str>,
+    /// The answer depends on Accept-Encoding (the file has usable sidecars).
+    vary: bool,
+    len: u64,
+}
+
+/// `cache_key` is the request path under which the answer may be cached, or `None` when the path does not name
+/// this file for good (the SPA fallback).
+fn serve_file(
+    site: &Site,
+    request: &Request<'_>,
+    path: &Path,
+    metadata: &Metadata,
+    cache_key: Option<&str>,
+) -> Response {
     let parent = path.parent().unwrap_or(&site.root);
     let variant = precompressed::choose(request, path, metadata, |sidecar| {
         let name = Path::new(sidecar.file_name().unwrap_or_default());
@@ -171,14 +216,79 @@ fn serve_file(site: &Site, request: &Request<'_>, path: &Path, metadata: &Metada
         Err(error) => return io_error_response(error),
     };
     let validators = Validators::of(&metadata);
+    let representation = Representation {
+        last_modified: validators.last_modified_text(),
+        validators,
+        content_type: mime::with_charset(mime::content_type(path), site.charset.as_deref()),
+        encoding: variant.encoding,
+        vary: variant.vary,
+        len: metadata.len(),
+    };
+    let cacheable = !variant.any_sidecar && representation.len <= cache::LARGEST_FILE;
+    match cache_key {
+        Some(key) if cacheable => {
+            match remember(site, key, file, &metadata, path, representation) {
+                Ok(cached) => represent(request, &cached.representation, |start, count| {
+                    Ok(shared(&cached.bytes, start, count))
+                }),
+                Err(error) => io_error_response(error),
+            }
+        }
+        _ => represent(request, &representation, |start, count| {
+            body(file, start, count)
+        }),
+    }
+}
+
+/// Reads a small file whole into the cache.
+fn remember(
+    site: &Site,
+    key: &str,
+    mut file: File,
+    metadata: &Metadata,
+    path: &Path,
+    representation: Representation,
+) -> io::Result<Arc<cache::Cached>> {
+    let folder = std::fs::metadata(path.parent().unwrap_or(&site.root))?;
+    let mut bytes = Vec::with_capacity(representation.len as usize);
+    file.read_to_end(&mut bytes)?;
+    if bytes.len() as u64 != representation.len {
+        // Changed while we read it; the next request will see the settled file.
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
+    let entry = cache::Cached::new(
+        representation,
+        bytes,
+        path,
+        cache::Stamp::of(metadata),
+        cache::Stamp::of(&folder),
+    );
+    Ok(site.cache.insert(key, entry))
+}
+
+fn shared(bytes: &Arc<[u8]>, start: u64, count: u64) -> Body {
+    Body::Shared {
+        bytes: bytes.clone(),
+        start: start as usize,
+        len: count as usize,
+    }
+}
+
+/// The answer for one representation: conditions, then the range, then the body `read(start, count)` supplies.
+fn represent(
+    request: &Request<'_>,
+    representation: &Representation,
+    read: impl FnOnce(u64, u64) -> io::Result<Body>,
+) -> Response {
+    let validators = &representation.validators;
     let mut headers = vec![
         (ETAG, validators.etag.clone().into()),
-        (LAST_MODIFIED, validators.last_modified_text().into()),
+        (LAST_MODIFIED, representation.last_modified.clone().into()),
     ];
-    if variant.vary {
+    if representation.vary {
         headers.push((VARY, "Accept-Encoding".into()));
     }
-    match conditional::evaluate(request, &validators) {
+    match conditional::evaluate(request, validators) {
         conditional::Precondition::Proceed => {}
         conditional::Precondition::NotModified => {
             return Response {
@@ -191,16 +301,13 @@ fn serve_file(site: &Site, request: &Request<'_>, path: &Path, metadata: &Metada
             return Response::status_page(StatusCode::PreconditionFailed);
         }
     }
-    headers.push((
-        CONTENT_TYPE,
-        mime::with_charset(mime::content_type(path), site.charset.as_deref()),
-    ));
-    if let Some(encoding) = variant.encoding {
+    headers.push((CONTENT_TYPE, representation.content_type.clone()));
+    if let Some(encoding) = representation.encoding {
         headers.push((CONTENT_ENCODING, encoding.into()));
     }
     headers.push((ACCEPT_RANGES, "bytes".into()));
-    let len = metadata.len();
-    let (status, start, count) = match range::evaluate(request, &validators, len) {
+    let len = representation.len;
+    let (status, start, count) = match range::evaluate(request, validators, len) {
         RangeAnswer::Full => (StatusCode::Ok, 0, len),
         RangeAnswer::Partial { start, end } => {
             headers.push((CONTENT_RANGE, format!("bytes {start}-{end}/{len}").into()));
@@ -211,7 +318,7 @@ fn serve_file(site: &Site, request: &Request<'_>, path: &Path, metadata: &Metada
                 .with_header(CONTENT_RANGE, format!("bytes */{len}"));
         }
     };
-    match body(file, start, count) {
+    match read(start, count) {
         Ok(body) => Response {
             status,
             headers,

@@ -19,6 +19,8 @@ pub struct Variant {
     pub encoding: Option<&'static str>,
     /// The file has usable sidecars, so the answer depends on Accept-Encoding.
     pub vary: bool,
+    /// A sidecar exists, usable or stale; such a file is not cached, as its sidecars can change under it.
+    pub any_sidecar: bool,
 }
 
 /// Picks what to send for `original`; `stat` looks a sidecar up (under the site's symlink policy).
@@ -29,14 +31,17 @@ pub fn choose(
     stat: impl Fn(&Path) -> io::Result<Metadata>,
 ) -> Variant {
     let original_time = original_metadata.modified().ok();
-    let fresh: Vec<(PathBuf, &'static str)> = SIDECARS
-        .iter()
-        .map(|&(extension, coding)| (with_extra_extension(original, extension), coding))
-        .filter(|(path, _)| {
-            stat(path)
-                .is_ok_and(|sidecar| sidecar.is_file() && sidecar.modified().ok() >= original_time)
-        })
-        .collect();
+    let mut any_sidecar = false;
+    let mut fresh: Vec<(PathBuf, &'static str)> = Vec::new();
+    for &(extension, coding) in &SIDECARS {
+        let path = with_extra_extension(original, extension);
+        if let Ok(sidecar) = stat(&path) {
+            any_sidecar = true;
+            if sidecar.is_file() && sidecar.modified().ok() >= original_time {
+                fresh.push((path, coding));
+            }
+        }
+    }
     let vary = !fresh.is_empty();
     let mut best: Option<(PathBuf, &'static str, f32)> = None;
     for (path, coding) in fresh {
@@ -54,11 +59,13 @@ pub fn choose(
             path,
             encoding: Some(coding),
             vary,
+            any_sidecar,
         },
         None => Variant {
             path: original.to_path_buf(),
             encoding: None,
             vary,
+            any_sidecar,
         },
     }
 }

@@ -1,6 +1,7 @@
 //! What the endpoint serves and how, fixed at start-up from the command line: the root, the feature switches and
 //! the headers that go on every response.
 
+use super::cache::FileCache;
 use crate::cli::Options;
 use http_types::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
 use std::borrow::Cow;
@@ -19,6 +20,7 @@ pub struct Site {
     pub charset: Option<String>,
     /// Cache-Control, CORS, isolation and --header fields, added to every response.
     pub common_headers: Vec<Header>,
+    pub cache: FileCache,
 }
 
 impl Site {
@@ -47,6 +49,7 @@ impl Site {
             cors: options.cors,
             charset: options.charset.clone(),
             common_headers,
+            cache: FileCache::default(),
         })
     }
 }

@@ -116,6 +116,11 @@ async fn send(
             stream.write_all(output).await?;
             Ok(bytes.len() as u64)
         }
+        Body::Shared { bytes, start, len } => {
+            output.extend_from_slice(&bytes[start..start + len]);
+            stream.write_all(output).await?;
+            Ok(len as u64)
+        }
         Body::File { mut file, len } => {
             // The first chunk rides with the head; later chunks reuse the same buffer.
             let mut left = len;

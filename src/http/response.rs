@@ -6,12 +6,19 @@ use http_types::headers::HeaderName;
 use http_types::StatusCode;
 use std::borrow::Cow;
 use std::fs::File;
+use std::sync::Arc;
 
 const SERVER: &str = concat!("lanai/", env!("CARGO_PKG_VERSION"));
 
 pub enum Body {
     Empty,
     Bytes(Vec<u8>),
+    /// `len` bytes from `start` of a buffer shared with other responses (the file cache).
+    Shared {
+        bytes: Arc<[u8]>,
+        start: usize,
+        len: usize,
+    },
     /// An open file whose first `len` bytes are the body; streamed by the connection.
     File {
         file: File,
@@ -24,6 +31,7 @@ impl Body {
         match self {
             Body::Empty => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
+            Body::Shared { len, .. } => *len as u64,
             Body::File { len, .. } => *len,
         }
     }
