@@ -1,6 +1,7 @@
 //! The file-serving endpoint. Every request takes the same steps, in this order:
-//! CORS preflight → method → locate (safe path, symlink policy, index, redirect, listing, SPA fallback) →
-//! precompressed variant → validators and conditions → range → response; then the site's common headers.
+//! CORS preflight → method → small-file cache (a validated hit goes straight to the representation) →
+//! locate (safe path, symlink policy, index, redirect, listing, SPA fallback) → precompressed variant →
+//! representation: validators and conditions → range → body; then the site's common headers.
 
 mod cache;
 mod conditional;
