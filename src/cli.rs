@@ -78,6 +78,10 @@ pub struct Options {
     #[structopt(long)]
     pub isolate: bool,
 
+    /// Live reload: watch the folder and update open pages on every save (stylesheets swap in place)
+    #[structopt(long)]
+    pub live: bool,
+
     /// No access log (warnings and errors are still printed)
     #[structopt(short, long)]
     pub quiet: bool,

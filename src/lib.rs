@@ -1,9 +1,10 @@
 //! lanai: a static file server. The path of a request reads top to bottom: server (accept) → http::connection →
-//! http::request → files (resolve path, respond) → http::response.
+//! http::request → files (resolve path, respond) → http::response. live adds the --live change stream.
 
 pub mod cli;
 pub mod files;
 pub mod http;
+pub mod live;
 pub mod log;
 mod platform;
 pub mod server;

@@ -1,6 +1,7 @@
 use lanai::cli::Options;
 use lanai::files::Site;
 use lanai::http::connection::Limits;
+use lanai::live::Live;
 use lanai::server;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -51,12 +52,24 @@ fn run(options: Options) -> Result<(), String> {
     lanai::log::init(options.quiet, options.verbose);
 
     let site = Site::new(root, &options)?;
+    let live = options
+        .live
+        .then(|| Live::start(&site.root, options.hidden))
+        .transpose()?;
     let listener = server::bind(&options.host, options.port)?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
-    println!("lanai serving {} at http://{address}/", site.root.display());
+    let live_note = if live.is_some() {
+        " with live reload"
+    } else {
+        ""
+    };
+    println!(
+        "lanai serving {} at http://{address}/{live_note}",
+        site.root.display()
+    );
     let limits = Limits {
         read_timeout: Duration::from_secs(options.read_timeout),
     };
-    async_std::task::block_on(server::run(listener, site, limits));
+    async_std::task::block_on(server::run(listener, site, live, limits));
     Ok(())
 }

@@ -3,6 +3,7 @@
 use crate::files::{self, Site};
 use crate::http::connection::{self, Limits};
 use crate::http::request::Request;
+use crate::live::Live;
 use async_std::net::TcpListener;
 use async_std::task;
 use std::io;
@@ -43,10 +44,14 @@ pub fn bind(host: &str, port: u16) -> Result<std::net::TcpListener, String> {
     })
 }
 
-/// Accepts connections for ever, each served by its own task.
-pub async fn run(listener: std::net::TcpListener, site: Site, limits: Limits) {
+/// Accepts connections for ever, each served by its own task. With `live`, its reserved paths come first.
+pub async fn run(listener: std::net::TcpListener, site: Site, live: Option<Live>, limits: Limits) {
     let listener = TcpListener::from(listener);
-    let handler = Arc::new(move |request: &Request<'_>| files::respond(&site, request));
+    let handler = Arc::new(move |request: &Request<'_>| {
+        live.as_ref()
+            .and_then(|live| live.respond(request))
+            .unwrap_or_else(|| files::respond(&site, request))
+    });
     let limits = Arc::new(limits);
     loop {
         match listener.accept().await {

@@ -19,12 +19,14 @@ pub use site::Site;
 
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
+use crate::live;
 use http_types::headers::{
     ACCEPT, ACCEPT_RANGES, ALLOW, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, ETAG,
     LAST_MODIFIED, LOCATION, VARY,
 };
 use http_types::{Method, StatusCode};
 use path::{PathError, SafePath};
+use precompressed::Variant;
 use range::RangeAnswer;
 use std::borrow::Cow;
 use std::fs::{File, Metadata};
@@ -36,6 +38,8 @@ use validators::Validators;
 /// Files up to this size are read whole and sent with the head in one write; larger ones are streamed.
 const SMALL_FILE: u64 = 64 * 1024;
 const INDEX_FILE: &str = "index.html";
+/// With --live, pages up to this size get the reload script; a larger one is sent as it is.
+const LARGEST_INJECTED_PAGE: u64 = 16 * 1024 * 1024;
 
 pub fn respond(site: &Site, request: &Request<'_>) -> Response {
     let mut response = answer(site, request);
@@ -207,64 +211,79 @@ fn serve_file(
     metadata: &Metadata,
     cache_key: Option<&str>,
 ) -> Response {
+    let content_type = mime::content_type(path);
+    // With --live, pages get the reload script; a sidecar would carry the page without it.
+    let inject =
+        site.live && content_type == "text/html" && metadata.len() <= LARGEST_INJECTED_PAGE;
     let parent = path.parent().unwrap_or(&site.root);
-    let variant = precompressed::choose(request, path, metadata, |sidecar| {
-        let name = Path::new(sidecar.file_name().unwrap_or_default());
-        symlinks::metadata_below(&site.root, parent, name, site.follow_symlinks)
-    });
+    let variant = if inject {
+        Variant::original(path)
+    } else {
+        precompressed::choose(request, path, metadata, |sidecar| {
+            let name = Path::new(sidecar.file_name().unwrap_or_default());
+            symlinks::metadata_below(&site.root, parent, name, site.follow_symlinks)
+        })
+    };
     let (file, metadata) = match open(&variant.path) {
         Ok(opened) => opened,
         Err(error) => return io_error_response(error),
     };
     let validators = Validators::of(&metadata);
-    let representation = Representation {
+    let mut representation = Representation {
         last_modified: validators.last_modified_text(),
         validators,
-        content_type: mime::with_charset(mime::content_type(path), site.charset.as_deref()),
+        content_type: mime::with_charset(content_type, site.charset.as_deref()),
         encoding: variant.encoding,
         vary: variant.vary,
         len: metadata.len(),
     };
-    let cacheable = !variant.any_sidecar && representation.len <= cache::LARGEST_FILE;
-    match cache_key {
-        Some(key) if cacheable => {
-            match remember(site, key, file, &metadata, path, representation) {
-                Ok(cached) => represent(request, &cached.representation, |start, count| {
-                    Ok(shared(&cached.bytes, start, count))
-                }),
-                Err(error) => io_error_response(error),
-            }
-        }
-        _ => represent(request, &representation, |start, count| {
+    let cache_key =
+        cache_key.filter(|_| !variant.any_sidecar && representation.len <= cache::LARGEST_FILE);
+    if !inject && cache_key.is_none() {
+        return represent(request, &representation, |start, count| {
             body(file, start, count)
-        }),
+        });
+    }
+    let mut bytes = match read_whole(file, representation.len) {
+        Ok(bytes) => bytes,
+        Err(error) => return io_error_response(error),
+    };
+    if inject {
+        bytes = live::inject::into_html(&bytes);
+        representation.len = bytes.len() as u64;
+        // The page with the script is another representation, with a tag of its own.
+        let tag = &mut representation.validators.etag;
+        tag.insert_str(tag.len() - 1, "-live");
+    }
+    let folder = cache_key.and_then(|_| std::fs::metadata(parent).ok());
+    match (cache_key, folder) {
+        (Some(key), Some(folder)) => {
+            let (file_stamp, folder_stamp) =
+                (cache::Stamp::of(&metadata), cache::Stamp::of(&folder));
+            let entry = cache::Cached::new(representation, bytes, path, file_stamp, folder_stamp);
+            let cached = site.cache.insert(key, entry);
+            represent(request, &cached.representation, |start, count| {
+                Ok(shared(&cached.bytes, start, count))
+            })
+        }
+        _ => {
+            let bytes: Arc<[u8]> = bytes.into();
+            represent(request, &representation, |start, count| {
+                Ok(shared(&bytes, start, count))
+            })
+        }
     }
 }
 
-/// Reads a small file whole into the cache.
-fn remember(
-    site: &Site,
-    key: &str,
-    mut file: File,
-    metadata: &Metadata,
-    path: &Path,
-    representation: Representation,
-) -> io::Result<Arc<cache::Cached>> {
-    let folder = std::fs::metadata(path.parent().unwrap_or(&site.root))?;
-    let mut bytes = Vec::with_capacity(representation.len as usize);
+/// The whole file, which must still be `len` bytes long.
+fn read_whole(mut file: File, len: u64) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(len as usize);
     file.read_to_end(&mut bytes)?;
-    if bytes.len() as u64 != representation.len {
+    if bytes.len() as u64 != len {
         // Changed while we read it; the next request will see the settled file.
         return Err(io::ErrorKind::UnexpectedEof.into());
     }
-    let entry = cache::Cached::new(
-        representation,
-        bytes,
-        path,
-        cache::Stamp::of(metadata),
-        cache::Stamp::of(&folder),
-    );
-    Ok(site.cache.insert(key, entry))
+    Ok(bytes)
 }
 
 fn shared(bytes: &Arc<[u8]>, start: u64, count: u64) -> Body {

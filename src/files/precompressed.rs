@@ -23,6 +23,18 @@ pub struct Variant {
     pub any_sidecar: bool,
 }
 
+impl Variant {
+    /// The file itself, sidecars not considered.
+    pub fn original(path: &Path) -> Self {
+        Variant {
+            path: path.to_path_buf(),
+            encoding: None,
+            vary: false,
+            any_sidecar: false,
+        }
+    }
+}
+
 /// Picks what to send for `original`; `stat` looks a sidecar up (under the site's symlink policy).
 pub fn choose(
     request: &Request<'_>,

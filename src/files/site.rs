@@ -18,6 +18,8 @@ pub struct Site {
     pub follow_symlinks: bool,
     pub cors: bool,
     pub charset: Option<String>,
+    /// --live: pages get the reload script.
+    pub live: bool,
     /// Cache-Control, CORS, isolation and --header fields, added to every response.
     pub common_headers: Vec<Header>,
     pub cache: FileCache,
@@ -48,6 +50,7 @@ impl Site {
             follow_symlinks: options.follow_symlinks,
             cors: options.cors,
             charset: options.charset.clone(),
+            live: options.live,
             common_headers,
             cache: FileCache::default(),
         })

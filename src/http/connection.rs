@@ -4,8 +4,10 @@
 
 use super::request::{self, Body as RequestBody, Request, MAX_HEAD};
 use super::response::{encode_head, Body, Response};
+use async_std::channel::Receiver;
 use async_std::io::{ReadExt, WriteExt};
 use async_std::net::TcpStream;
+use futures_lite::future::or;
 use http_types::{Method, StatusCode};
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
@@ -20,6 +22,8 @@ const FILE_CHUNK: usize = 64 * 1024;
 /// reset caused by its unread bytes.
 const LINGER_TIME: Duration = Duration::from_secs(2);
 const LINGER_BYTES: usize = 256 * 1024;
+/// How often an idle event stream gets a comment line.
+const EVENT_STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub struct Limits {
     /// Time allowed to receive a whole request head, from the moment we start waiting for it.
@@ -45,9 +49,11 @@ where
                     RequestBody::Length(length) => length,
                     RequestBody::None | RequestBody::Chunked => 0,
                 };
+                // A response without a length ends with the connection.
                 let keep_alive = request.keep_alive
                     && request.body != RequestBody::Chunked
-                    && body_len <= MAX_DISCARDED_BODY;
+                    && body_len <= MAX_DISCARDED_BODY
+                    && response.body.content_length().is_some();
                 let head_only = request.method == Some(Method::Head);
                 output.clear();
                 encode_head(&response, keep_alive, &mut output);
@@ -116,6 +122,10 @@ async fn send(
             stream.write_all(output).await?;
             Ok(bytes.len() as u64)
         }
+        Body::EventStream(events) => {
+            stream.write_all(output).await?;
+            stream_events(stream, events).await
+        }
         Body::Shared { bytes, start, len } => {
             output.extend_from_slice(&bytes[start..start + len]);
             stream.write_all(output).await?;
@@ -142,6 +152,41 @@ async fn send(
                 }
             }
         }
+    }
+}
+
+/// Writes Server-Sent Events as they come, with a comment line every so often so that proxies and browsers keep
+/// the stream open, until the client goes away (seen at once, by reading) or the events end.
+async fn stream_events(stream: &mut TcpStream, events: Receiver<Arc<str>>) -> io::Result<u64> {
+    enum Next {
+        Message(Arc<str>),
+        Idle,
+        Finished,
+    }
+    let mut written = 0;
+    let mut probe = [0u8; 256];
+    let mut reader = stream.clone();
+    loop {
+        let message = async { events.recv().await.map_or(Next::Finished, Next::Message) };
+        let idle = async {
+            async_std::task::sleep(EVENT_STREAM_KEEP_ALIVE).await;
+            Next::Idle
+        };
+        let client_left = async {
+            loop {
+                match reader.read(&mut probe).await {
+                    Ok(0) | Err(_) => return Next::Finished,
+                    Ok(_) => {} // A client has nothing to say on an event stream; ignore it.
+                }
+            }
+        };
+        let text: Arc<str> = match or(message, or(idle, client_left)).await {
+            Next::Message(text) => text,
+            Next::Idle => Arc::from(": keep-alive\n\n"),
+            Next::Finished => return Ok(written),
+        };
+        stream.write_all(text.as_bytes()).await?;
+        written += text.len() as u64;
     }
 }
 

@@ -2,6 +2,7 @@
 //! headers every response carries (Server, Date, Connection, Content-Length).
 
 use super::date;
+use async_std::channel::Receiver;
 use http_types::headers::HeaderName;
 use http_types::StatusCode;
 use std::borrow::Cow;
@@ -24,16 +25,21 @@ pub enum Body {
         file: File,
         len: u64,
     },
+    /// Server-Sent Events: each message is written as it arrives, until the client leaves. It has no length,
+    /// so the connection closes after it.
+    EventStream(Receiver<Arc<str>>),
 }
 
 impl Body {
-    pub fn content_length(&self) -> u64 {
-        match self {
+    /// The length of the content, or `None` when the end of the connection marks its end.
+    pub fn content_length(&self) -> Option<u64> {
+        Some(match self {
             Body::Empty => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::Shared { len, .. } => *len as u64,
             Body::File { len, .. } => *len,
-        }
+            Body::EventStream(_) => return None,
+        })
     }
 }
 
@@ -91,9 +97,13 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
         out.extend_from_slice(b"\r\n");
     }
     // 204 and 304 have no content, and must not claim a length of 0 (RFC 9110 §8.6).
-    if !matches!(status, StatusCode::NoContent | StatusCode::NotModified) {
+    let length = response.body.content_length();
+    if let (Some(length), false) = (
+        length,
+        matches!(status, StatusCode::NoContent | StatusCode::NotModified),
+    ) {
         out.extend_from_slice(b"Content-Length: ");
-        out.extend_from_slice(response.body.content_length().to_string().as_bytes());
+        out.extend_from_slice(length.to_string().as_bytes());
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");

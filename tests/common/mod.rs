@@ -103,9 +103,9 @@ impl Server {
             .read_line(&mut banner)
             .unwrap();
         let port = banner
-            .trim_end()
-            .strip_suffix('/')
-            .and_then(|rest| rest.rsplit(':').next())
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix("http://"))
+            .and_then(|address| address.trim_end_matches('/').rsplit(':').next())
             .and_then(|port| port.parse::<u16>().ok())
             .unwrap_or_else(|| panic!("no port in start-up line {banner:?}"));
         Server {
