@@ -121,7 +121,7 @@ fn url_path(root: &Path, path: &Path, hidden: bool) -> Option<String> {
     let mut url = String::new();
     for component in relative.iter() {
         let name = component.to_str()?;
-        if name.starts_with('.') && !hidden {
+        if name.starts_with('.') && !hidden || is_editor_artifact(name) {
             return None;
         }
         url.push('/');
@@ -132,6 +132,18 @@ fn url_path(root: &Path, path: &Path, hidden: bool) -> Option<String> {
         return Some("/".to_string());
     }
     Some(url)
+}
+
+/// Files editors write beside the real one while saving (backups, swap and lock files, write tests): announcing
+/// them would turn a stylesheet save into a full reload.
+fn is_editor_artifact(name: &str) -> bool {
+    name.ends_with('~')
+        || name.starts_with(".#")
+        || name.starts_with('#') && name.ends_with('#')
+        || [".swp", ".swx", ".tmp"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+        || name == "4913"
 }
 
 /// Every open event stream, and the announcements for them.
@@ -201,6 +213,21 @@ mod tests {
             Some("/.env")
         );
         assert_eq!(url_path(root, Path::new("/elsewhere/x"), false), None);
+        for artifact in [
+            "a.css~",
+            "a.css.tmp~",
+            "#a.css#",
+            ".#a.css",
+            "a.css.swp",
+            "4913",
+            "a.tmp",
+        ] {
+            assert_eq!(
+                url_path(root, &root.join(artifact), true),
+                None,
+                "{artifact}"
+            );
+        }
         assert_eq!(
             url_path(root, Path::new("/srv/site"), false).as_deref(),
             Some("/")
