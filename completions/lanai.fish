@@ -1,0 +1,12 @@
+complete -c lanai -n "__fish_use_subcommand" -s r -l document-root -d 'Folder to serve; the later of this and ROOT wins [default: the current folder]'
+complete -c lanai -n "__fish_use_subcommand" -s p -l port -d 'Port to listen on; 0 picks a free one (the start-up line names it)'
+complete -c lanai -n "__fish_use_subcommand" -l host -d 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN'
+complete -c lanai -n "__fish_use_subcommand" -s w -l workers -d 'Executor threads [default: the number of CPUs]'
+complete -c lanai -n "__fish_use_subcommand" -l read-timeout -d 'Seconds a client has to send a whole request head'
+complete -c lanai -n "__fish_use_subcommand" -l log-file -d 'Also append the log to this file'
+complete -c lanai -n "__fish_use_subcommand" -l generate -d 'Print the man page or a shell\'s completion script, then exit' -r -f -a "man bash zsh fish powershell elvish"
+complete -c lanai -n "__fish_use_subcommand" -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
+complete -c lanai -n "__fish_use_subcommand" -s v -l verbose -d 'More detail in the log; repeat for more'
+complete -c lanai -n "__fish_use_subcommand" -l no-config -d 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
+complete -c lanai -n "__fish_use_subcommand" -s h -l help -d 'Prints help information'
+complete -c lanai -n "__fish_use_subcommand" -s V -l version -d 'Prints version information'
