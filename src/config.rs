@@ -78,10 +78,10 @@ impl ConfigFile {
                 // An option whose value is on the next line.
                 Err(error) if error.kind == ErrorKind::EmptyValue => {}
                 Err(error) => return Err(self.at(argument, &problem(&error, &argument.text))),
+                // As ROOT it would clash with a folder on the command line; as an option it gives way.
                 Ok(options) if options.root.is_some() => {
                     let problem = format!(
-                        "'{0}' is not an option; give the folder to serve as --document-root={0}, so a folder on \
-                         the command line can replace it",
+                        "a folder to serve goes in as --document-root={0}, not '{0}'",
                         argument.text
                     );
                     return Err(self.at(argument, &problem));
@@ -116,7 +116,7 @@ impl ConfigFile {
 
     fn at(&self, argument: &Argument, problem: &str) -> String {
         format!(
-            "{}, line {}: {problem} (or run with --no-config)",
+            "{}, line {}: {problem}; fix the line, or run with --no-config",
             self.path.display(),
             argument.line
         )
@@ -140,7 +140,13 @@ fn parse(text: &str) -> Vec<Argument> {
 fn problem(error: &Error, text: &str) -> String {
     match error.kind {
         ErrorKind::UnknownArgument => {
-            format!("'{text}' is not an option of lanai (see lanai --help)")
+            let suggestion = error
+                .message
+                .lines()
+                .find_map(|line| line.trim().strip_prefix("Did you mean "))
+                .map(|option| format!(" (did you mean {option})"))
+                .unwrap_or_default();
+            format!("'{text}' is not an option of lanai{suggestion}")
         }
         ErrorKind::HelpDisplayed | ErrorKind::VersionDisplayed => {
             format!("'{text}' belongs on the command line, not in a config file")
@@ -190,7 +196,12 @@ mod tests {
             (
                 "--port=1\n\n--nope\n",
                 3,
-                "'--nope' is not an option of lanai",
+                "'--nope' is not an option of lanai;",
+            ),
+            (
+                "--prot\n8081\n",
+                1,
+                "'--prot' is not an option of lanai (did you mean --port?)",
             ),
             (
                 "-q\n--workers\nmany\n",
@@ -200,7 +211,7 @@ mod tests {
             (
                 "# a folder\nsite/\n",
                 2,
-                "give the folder to serve as --document-root=site/",
+                "a folder to serve goes in as --document-root=site/, not 'site/'",
             ),
             ("-q\n--help\n", 2, "'--help' belongs on the command line"),
             ("-q\n--host\n", 2, "'--host' needs a value"),
