@@ -3,8 +3,7 @@
 mod common;
 
 use common::*;
-use std::io::Write;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
     lanai().args(args).output().expect("run lanai")
@@ -125,17 +124,8 @@ fn help_lists_every_option_and_exits_0() {
 
 #[test]
 fn access_log_goes_to_stderr() {
-    let root = exercise_root();
-    let path = root.path().to_str().unwrap().to_string();
-    let server = Server::spawn(
-        root,
-        lanai().args([&path, "--port", "0"]).stderr(Stdio::piped()),
-    );
-    let mut stream = server.connect();
-    stream
-        .write_all(b"GET /httptest/dir2/ HTTP/1.0\r\n\r\n")
-        .unwrap();
-    read_to_close(&mut stream);
+    let server = Server::logging(&[]);
+    server.exchange(b"GET /httptest/dir2/ HTTP/1.0\r\n\r\n");
     let log = server.stop();
     assert!(
         log.contains("\"GET /httptest/dir2/ HTTP/1.0\" 200 34 "),

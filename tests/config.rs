@@ -4,9 +4,8 @@
 mod common;
 
 use common::*;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 use tempfile::TempDir;
 
 /// A config file with `text` in a folder of its own.
@@ -143,20 +142,8 @@ fn log_file_gets_the_log_and_the_terminal_keeps_it() {
     let logs = tempfile::tempdir().unwrap();
     let log_file = logs.path().join("access.log");
     write(&log_file, b"an earlier line\n");
-    let root = exercise_root();
-    let path = path_of(&root);
-    let server = Server::spawn(
-        root,
-        lanai()
-            .args([&path, "--port", "0", "--log-file"])
-            .arg(&log_file)
-            .stderr(Stdio::piped()),
-    );
-    let mut stream = server.connect();
-    stream
-        .write_all(b"GET /httptest/dir2/page.html HTTP/1.0\r\n\r\n")
-        .unwrap();
-    read_to_close(&mut stream);
+    let server = Server::logging(&["--log-file", log_file.to_str().unwrap()]);
+    server.exchange(b"GET /httptest/dir2/page.html HTTP/1.0\r\n\r\n");
     let terminal = server.stop();
     let line = "\"GET /httptest/dir2/page.html HTTP/1.0\" 200 38 ";
     assert!(terminal.contains(line), "{terminal}");

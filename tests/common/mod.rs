@@ -101,6 +101,23 @@ impl Server {
         Server::spawn(root, lanai().args(["--port", "0", "--quiet"]).args(args))
     }
 
+    /// lanai over a fresh exercise root with its access log on (no `--quiet`), stderr kept for `stop`.
+    pub fn logging(extra: &[&str]) -> Server {
+        let root = exercise_root();
+        let path = root
+            .path()
+            .to_str()
+            .expect("temp path is UTF-8")
+            .to_string();
+        Server::spawn(
+            root,
+            lanai()
+                .args([path.as_str(), "--port", "0"])
+                .args(extra)
+                .stderr(Stdio::piped()),
+        )
+    }
+
     /// lanai as `command` (made by `lanai()`) runs it, which must include `--port 0`; stdout is taken for the
     /// start-up line.
     pub fn spawn(root: TempDir, command: &mut Command) -> Server {
