@@ -1,33 +1,38 @@
-//! The command line. This one definition is the source of `--help` (and of the completions and the man page that
-//! build.rs generates), so it depends on nothing but structopt and std.
+//! The command line. This one definition is the source of `--help` and of the completions and the man page that
+//! build.rs generates (build.rs includes this file), so it depends on nothing but structopt and std.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
+use std::str::FromStr;
+use structopt::clap::{AppSettings, Shell};
 use structopt::StructOpt;
 
+// The config file's arguments come before the real ones, so every option, and each pair of options that say
+// opposite things, lets the later occurrence win instead of failing.
 #[derive(Debug, StructOpt)]
 #[structopt(
     name = "lanai",
     about = "A fast, safe static file server for previewing sites and sharing folders.",
-    after_help = "EXAMPLES:\n    lanai                      serve the current folder at http://127.0.0.1:8080/\n    lanai site/ --port 0       serve site/ on any free port\n    lanai --host 0.0.0.0 .     serve the current folder to the LAN"
+    setting = AppSettings::AllArgsOverrideSelf,
+    after_help = "EXAMPLES:\n    lanai                      serve the current folder at http://127.0.0.1:8080/\n    lanai site/ --port 0       serve site/ on any free port\n    lanai --host 0.0.0.0 .     serve the current folder to the LAN\n    lanai --generate man       print the man page"
 )]
 pub struct Options {
-    /// Folder to serve (the same as --document-root) [default: .]
+    /// Folder to serve (the same as --document-root) [default: the current folder]
     #[structopt(name = "ROOT", parse(from_os_str))]
     pub root: Option<PathBuf>,
 
-    /// Folder to serve [default: .]
+    /// Folder to serve; the later of this and ROOT wins [default: the current folder]
     #[structopt(
         short = "r",
         long = "document-root",
         value_name = "DIR",
         parse(from_os_str),
-        conflicts_with = "ROOT"
+        overrides_with = "ROOT"
     )]
     pub document_root: Option<PathBuf>,
 
     /// Port to listen on; 0 picks a free one (the start-up line names it)
-    #[structopt(short, long, default_value = "8080")]
+    #[structopt(short, long, value_name = "PORT", default_value = "8080")]
     pub port: u16,
 
     /// Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN
@@ -82,13 +87,25 @@ pub struct Options {
     #[structopt(long)]
     pub live: bool,
 
-    /// No access log (warnings and errors are still printed)
+    /// No access log (warnings and errors are still printed); the later of this and --verbose wins
     #[structopt(short, long)]
     pub quiet: bool,
 
     /// More detail in the log; repeat for more
-    #[structopt(short, long, parse(from_occurrences), conflicts_with = "quiet")]
+    #[structopt(short, long, parse(from_occurrences), overrides_with = "quiet")]
     pub verbose: u8,
+
+    /// Also append the log to this file
+    #[structopt(long, value_name = "PATH", parse(from_os_str))]
+    pub log_file: Option<PathBuf>,
+
+    /// Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)
+    #[structopt(long)]
+    pub no_config: bool,
+
+    /// Print the man page or a shell's completion script, then exit
+    #[structopt(long, value_name = "WHAT", possible_values = &Artifact::NAMES)]
+    pub generate: Option<Artifact>,
 }
 
 impl Options {
@@ -98,6 +115,29 @@ impl Options {
             .clone()
             .or_else(|| self.root.clone())
             .unwrap_or_else(|| PathBuf::from("."))
+    }
+}
+
+/// What `--generate` prints: the man page or one shell's completion script, as build.rs wrote them.
+#[derive(Clone, Copy, Debug)]
+pub enum Artifact {
+    ManPage,
+    Completion(Shell),
+}
+
+impl Artifact {
+    /// `man` and the shell names clap's completion generator knows.
+    pub const NAMES: [&'static str; 6] = ["man", "bash", "zsh", "fish", "powershell", "elvish"];
+}
+
+impl FromStr for Artifact {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "man" => Ok(Artifact::ManPage),
+            shell => shell.parse().map(Artifact::Completion),
+        }
     }
 }
 

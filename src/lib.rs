@@ -2,7 +2,9 @@
 //! http::request → files (resolve path, respond) → http::response. live adds the --live change stream.
 
 pub mod cli;
+pub mod config;
 pub mod files;
+pub mod generated;
 pub mod http;
 pub mod live;
 pub mod log;

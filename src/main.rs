@@ -1,17 +1,22 @@
 use lanai::cli::Options;
+use lanai::config;
 use lanai::files::Site;
+use lanai::generated;
 use lanai::http::connection::Limits;
 use lanai::live::Live;
 use lanai::server;
+use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
 use structopt::StructOpt;
 
-/// Start-up problems (bad root, port in use, bad arguments) exit with this status.
+/// Start-up problems (bad root, port in use, bad arguments, a bad config file) exit with this status.
 const USAGE_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let options = match Options::from_iter_safe(std::env::args_os()) {
+    let command_line: Vec<OsString> = std::env::args_os().collect();
+    // The command line alone first: --help, --version, --generate and its own mistakes need no config file.
+    let options = match Options::from_iter_safe(&command_line) {
         Ok(options) => options,
         Err(error) if error.use_stderr() => {
             eprintln!("{}", error.message);
@@ -22,7 +27,11 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    match run(options) {
+    if let Some(artifact) = options.generate {
+        print!("{}", generated::text(artifact));
+        return ExitCode::SUCCESS;
+    }
+    match config::apply(options, &command_line).and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("lanai: {message}");
@@ -49,7 +58,7 @@ fn run(options: Options) -> Result<(), String> {
     );
     // async-std reads this once, when its executor first starts; nothing has started it yet.
     std::env::set_var("ASYNC_STD_THREAD_COUNT", workers.to_string());
-    lanai::log::init(options.quiet, options.verbose);
+    lanai::log::init(options.quiet, options.verbose, options.log_file.as_deref())?;
 
     let site = Site::new(root, &options)?;
     let live = options

@@ -3,13 +3,10 @@
 mod common;
 
 use common::*;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn lanai(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lanai"))
-        .args(args)
-        .output()
-        .expect("run lanai")
+fn run(args: &[&str]) -> Output {
+    lanai().args(args).output().expect("run lanai")
 }
 
 fn assert_usage_error(output: &Output, needle: &str) {
@@ -47,15 +44,21 @@ fn document_root_option_serves_the_same_folder() {
 }
 
 #[test]
-fn root_given_twice_is_a_usage_error() {
-    let output = lanai(&[".", "--document-root", "."]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot be used with"));
+fn root_given_twice_serves_the_later() {
+    let first = exercise_root();
+    let first_path = first.path().to_str().unwrap().to_string();
+    let second = exercise_root();
+    write(&second.path().join("second.txt"), b"second");
+    let second_path = second.path().to_str().unwrap().to_string();
+    let server = Server::launch(second, &[&first_path, "--document-root", &second_path]);
+    assert_eq!(server.get("/second.txt").body, b"second");
+    let server = Server::launch(first, &["--document-root", &second_path, &first_path]);
+    assert_eq!(server.get("/second.txt").status, 404);
 }
 
 #[test]
 fn missing_root_is_a_usage_error() {
-    let output = lanai(&["/definitely/not/here", "--port", "0"]);
+    let output = run(&["/definitely/not/here", "--port", "0"]);
     assert_usage_error(&output, "/definitely/not/here");
 }
 
@@ -63,7 +66,7 @@ fn missing_root_is_a_usage_error() {
 fn file_as_root_is_a_usage_error() {
     let root = exercise_root();
     let file = root.path().join("httptest/text..txt");
-    let output = lanai(&["-r", file.to_str().unwrap(), "--port", "0"]);
+    let output = run(&["-r", file.to_str().unwrap(), "--port", "0"]);
     assert_usage_error(&output, "is not a directory");
 }
 
@@ -72,7 +75,7 @@ fn port_in_use_is_named_with_a_way_out() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let root = exercise_root();
-    let output = lanai(&[root.path().to_str().unwrap(), "--port", &port]);
+    let output = run(&[root.path().to_str().unwrap(), "--port", &port]);
     assert_usage_error(&output, &format!("port {port}"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--port 0"));
 }
@@ -85,8 +88,9 @@ fn bad_arguments_are_usage_errors() {
         &["--read-timeout", "0"],
         &["--no-such-option"],
         &["--host", "not a host", "--port", "0"],
+        &["--generate", "tcsh"],
     ] {
-        let output = lanai(args);
+        let output = run(args);
         assert_eq!(
             output.status.code(),
             Some(2),
@@ -99,7 +103,7 @@ fn bad_arguments_are_usage_errors() {
 
 #[test]
 fn help_lists_every_option_and_exits_0() {
-    let output = lanai(&["--help"]);
+    let output = run(&["--help"]);
     assert_eq!(output.status.code(), Some(0));
     let help = String::from_utf8_lossy(&output.stdout);
     for option in [
@@ -110,6 +114,9 @@ fn help_lists_every_option_and_exits_0() {
         "--read-timeout",
         "--quiet",
         "--verbose",
+        "--log-file",
+        "--no-config",
+        "--generate",
     ] {
         assert!(help.contains(option), "--help lacks {option}");
     }
@@ -117,32 +124,9 @@ fn help_lists_every_option_and_exits_0() {
 
 #[test]
 fn access_log_goes_to_stderr() {
-    let root = exercise_root();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lanai"))
-        .args([root.path().to_str().unwrap(), "--port", "0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut banner = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut banner,
-    )
-    .unwrap();
-    let port = banner
-        .trim_end()
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .to_string();
-    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
-    std::io::Write::write_all(&mut stream, b"GET /httptest/dir2/ HTTP/1.0\r\n\r\n").unwrap();
-    read_to_close(&mut stream);
-    child.kill().unwrap();
-    let output = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&output.stderr);
+    let server = Server::logging(&[]);
+    server.exchange(b"GET /httptest/dir2/ HTTP/1.0\r\n\r\n");
+    let log = server.stop();
     assert!(
         log.contains("\"GET /httptest/dir2/ HTTP/1.0\" 200 34 "),
         "{log}"

@@ -59,6 +59,13 @@ pub fn exercise_root() -> TempDir {
     root
 }
 
+/// The lanai binary, kept away from the developer's own config file (an empty LANAI_CONFIG means none).
+pub fn lanai() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lanai"));
+    command.env("LANAI_CONFIG", "");
+    command
+}
+
 pub fn write(path: &Path, content: &[u8]) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, content).unwrap();
@@ -91,9 +98,30 @@ impl Server {
 
     /// lanai with exactly these arguments (plus `--port 0 --quiet`), serving `root` however `args` name it.
     pub fn launch(root: TempDir, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lanai"))
-            .args(["--port", "0", "--quiet"])
-            .args(args)
+        Server::spawn(root, lanai().args(["--port", "0", "--quiet"]).args(args))
+    }
+
+    /// lanai over a fresh exercise root with its access log on (no `--quiet`), stderr kept for `stop`.
+    pub fn logging(extra: &[&str]) -> Server {
+        let root = exercise_root();
+        let path = root
+            .path()
+            .to_str()
+            .expect("temp path is UTF-8")
+            .to_string();
+        Server::spawn(
+            root,
+            lanai()
+                .args([path.as_str(), "--port", "0"])
+                .args(extra)
+                .stderr(Stdio::piped()),
+        )
+    }
+
+    /// lanai as `command` (made by `lanai()`) runs it, which must include `--port 0`; stdout is taken for the
+    /// start-up line.
+    pub fn spawn(root: TempDir, command: &mut Command) -> Server {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
@@ -114,6 +142,16 @@ impl Server {
             root,
             banner,
         }
+    }
+
+    /// Stops lanai and returns what it wrote to stderr (when its command piped stderr).
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_string(&mut stderr).unwrap();
+        }
+        stderr
     }
 
     pub fn pid(&self) -> u32 {
