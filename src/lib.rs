@@ -5,4 +5,6 @@ pub mod cli;
 pub mod files;
 pub mod http;
 pub mod log;
+pub mod platform;
 pub mod server;
+pub mod shutdown;

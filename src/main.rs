@@ -1,7 +1,10 @@
 use lanai::cli::Options;
-use lanai::files::Site;
-use lanai::http::connection::Limits;
-use lanai::server;
+use lanai::files::{self, Site};
+use lanai::http::connection::{Limits, WRITE_STALL};
+use lanai::http::request::Request;
+use lanai::platform;
+use lanai::server::{self, Settings};
+use lanai::shutdown::{self, Stop};
 use std::process::ExitCode;
 use std::time::Duration;
 use structopt::StructOpt;
@@ -49,14 +52,29 @@ fn run(options: Options) -> Result<(), String> {
     // async-std reads this once, when its executor first starts; nothing has started it yet.
     std::env::set_var("ASYNC_STD_THREAD_COUNT", workers.to_string());
     lanai::log::init(options.quiet, options.verbose);
+    let max_connections = options.max_connections.get();
+    if let Some(limit) = platform::raise_descriptor_limit() {
+        if let Some(warning) = server::descriptor_warning(max_connections, limit) {
+            log::warn!("{warning}");
+        }
+    }
 
     let listener = server::bind(&options.host, options.port)?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     println!("lanai serving {} at http://{address}/", root.display());
     let site = Site { root };
-    let limits = Limits {
-        read_timeout: Duration::from_secs(options.read_timeout),
+    let settings = Settings {
+        limits: Limits {
+            read_timeout: Duration::from_secs(options.read_timeout),
+            keep_alive_timeout: Duration::from_secs(options.keep_alive_timeout),
+            write_stall: WRITE_STALL,
+        },
+        max_connections,
+        shutdown_timeout: Duration::from_secs(options.shutdown_timeout),
     };
-    async_std::task::block_on(server::run(listener, site, limits));
+    let stop = Stop::new();
+    shutdown::on_signals(stop.clone())?;
+    let handler = move |request: &Request<'_>| files::respond(&site, request);
+    async_std::task::block_on(server::run(listener, handler, settings, stop));
     Ok(())
 }
