@@ -100,9 +100,9 @@ where
                 let Some(ticket) = connections.admit() else {
                     if let Some(more) = refusals.record(Instant::now()) {
                         log::warn!(
-                            "{} connections open, the --max-connections limit: turning new ones away with 503 \
-                             ({more} more since the last such line)",
-                            connections.open()
+                            "{} connections open, the --max-connections limit: turning new ones away with 503{}",
+                            connections.open(),
+                            burst::unlogged(more)
                         );
                     }
                     connection::turn_away(stream).await;
@@ -121,7 +121,10 @@ where
                 // Out of descriptors (EMFILE, ENFILE) or a connection gone before we took it: the listener stays
                 // ready, so pause rather than spin, longer while it goes on.
                 if let Some(more) = accept_failures.record(Instant::now()) {
-                    log::warn!("accept failed: {error}; backing off ({more} more failures since the last such line)");
+                    log::warn!(
+                        "accept failed: {error}; backing off{}",
+                        burst::unlogged(more)
+                    );
                 }
                 task::sleep(pause).await;
                 pause = (pause * 2).min(MAX_ACCEPT_PAUSE);

@@ -28,6 +28,14 @@ impl Burst {
     }
 }
 
+/// The tail of a burst's log line: how many went unlogged since the previous line, if any.
+pub fn unlogged(count: u64) -> String {
+    match count {
+        0 => String::new(),
+        count => format!(" ({count} more since the last such line)"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,9 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 pub const INDEX_BODY: &[u8] = b"<html>Directory index file</html>\n";
@@ -70,6 +71,8 @@ pub struct Server {
     pub root: TempDir,
     /// The start-up line lanai printed.
     pub banner: String,
+    /// Everything lanai has written to stderr so far (its log).
+    stderr: Arc<Mutex<String>>,
 }
 
 impl Server {
@@ -91,13 +94,44 @@ impl Server {
 
     /// lanai with exactly these arguments (plus `--port 0 --quiet`), serving `root` however `args` name it.
     pub fn launch(root: TempDir, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_lanai"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_lanai"));
+        command.args(["--port", "0", "--quiet"]).args(args);
+        Server::spawn(root, command)
+    }
+
+    /// lanai over a fresh exercise root with `extra` arguments, allowed at most `open_files` descriptors.
+    #[cfg(unix)]
+    pub fn start_with_open_files(open_files: u32, extra: &[&str]) -> Server {
+        let root = exercise_root();
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -n {open_files} && exec \"$@\""))
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_lanai"))
+            .arg(root.path())
             .args(["--port", "0", "--quiet"])
-            .args(args)
+            .args(extra);
+        Server::spawn(root, command)
+    }
+
+    fn spawn(root: TempDir, mut command: Command) -> Server {
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start lanai");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = BufReader::new(child.stderr.take().unwrap());
+        let collected = stderr.clone();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while matches!(pipe.read_line(&mut line), Ok(read) if read > 0) {
+                collected.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
         let mut banner = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut banner)
@@ -113,11 +147,62 @@ impl Server {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             root,
             banner,
+            stderr,
         }
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// What lanai has logged so far.
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`).
+    #[cfg(unix)]
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -s {name}");
+    }
+
+    /// Waits up to `within` for lanai to exit.
+    pub fn exit_status(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for lanai") {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// How many descriptors lanai has open.
+    #[cfg(target_os = "linux")]
+    pub fn open_descriptors(&self) -> usize {
+        fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .expect("lanai's /proc entry")
+            .count()
+    }
+
+    /// Waits up to `within` for lanai's open descriptors to come down to `count`; returns the last count seen.
+    #[cfg(target_os = "linux")]
+    pub fn descriptors_settle_to(&self, count: usize, within: Duration) -> usize {
+        let deadline = Instant::now() + within;
+        loop {
+            let open = self.open_descriptors();
+            if open <= count || Instant::now() > deadline {
+                return open;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     pub fn connect(&self) -> TcpStream {
