@@ -17,34 +17,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-const BIG_LEN: u64 = 64 << 20;
-
-/// A 64 MiB file (sparse, so it costs no disk), far more than the socket buffers hold.
-fn big_file(server: &Server) -> std::path::PathBuf {
-    let path = server.root.path().join("big.bin");
-    File::create(&path).unwrap().set_len(BIG_LEN).unwrap();
-    path
-}
-
-/// Sends a GET and reads until the end of the head and a little of the body; returns the head.
-fn start_download(stream: &mut TcpStream, target: &str) -> String {
-    write!(stream, "GET {target} HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
-    let mut received = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while !received.windows(4).any(|window| window == b"\r\n\r\n") {
-        let read = stream.read(&mut chunk).expect("response head");
-        assert!(read > 0, "closed before the head");
-        received.extend_from_slice(&chunk[..read]);
-    }
-    String::from_utf8_lossy(&received).into_owned()
-}
-
 #[test]
 fn a_file_truncated_while_sent_ends_that_connection_and_the_next_request_sees_it() {
     let server = Server::start(&[]);
     let path = big_file(&server);
     let mut stream = server.connect();
-    let head = start_download(&mut stream, "/big.bin");
+    let (head, _) = start_download(&mut stream, "/big.bin");
     assert!(
         head.contains(&format!("Content-Length: {BIG_LEN}\r\n")),
         "{head}"
@@ -59,15 +37,8 @@ fn a_file_truncated_while_sent_ends_that_connection_and_the_next_request_sees_it
         .unwrap();
 
     let started = Instant::now();
-    let mut body = 0u64;
-    let mut chunk = vec![0u8; 1 << 16];
-    loop {
-        match stream.read(&mut chunk) {
-            Ok(0) => break,
-            Ok(read) => body += read as u64,
-            Err(error) => panic!("no clean end after {body} bytes: {error}"),
-        }
-    }
+    let (body, ending) = read_rest(&mut stream);
+    assert_eq!(ending, None, "no clean end after {body} bytes");
     assert!(body < BIG_LEN, "a whole body from a truncated file");
     assert!(
         started.elapsed() < Duration::from_secs(8),
@@ -147,15 +118,7 @@ fn a_client_that_stops_reading_is_dropped_after_the_write_stall() {
     start_download(&mut stream, "/");
     // Read nothing for well over the stall; then what the server had written before giving up is all there is.
     std::thread::sleep(Duration::from_secs(4));
-    let mut body = 0u64;
-    let mut chunk = vec![0u8; 1 << 16];
-    let ending = loop {
-        match stream.read(&mut chunk) {
-            Ok(0) => break None,
-            Ok(read) => body += read as u64,
-            Err(error) => break Some(error.kind()),
-        }
-    };
+    let (body, ending) = read_rest(&mut stream);
     assert!(
         matches!(ending, None | Some(std::io::ErrorKind::ConnectionReset)),
         "{ending:?} after {body} bytes"

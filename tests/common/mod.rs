@@ -346,3 +346,42 @@ impl ReplyReader {
         self.pending.extend_from_slice(&chunk[..read]);
     }
 }
+
+pub const BIG_LEN: u64 = 64 << 20;
+
+/// Adds `big.bin` to the server's root: 64 MiB (sparse, so it costs no disk), far more than socket buffers hold.
+pub fn big_file(server: &Server) -> std::path::PathBuf {
+    let path = server.root.path().join("big.bin");
+    fs::File::create(&path).unwrap().set_len(BIG_LEN).unwrap();
+    path
+}
+
+/// Sends a GET and reads until the end of the response head. Returns the head and how many body bytes came
+/// with it.
+pub fn start_download(stream: &mut TcpStream, target: &str) -> (String, u64) {
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = received.windows(4).position(|window| window == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&received[..end + 4]).into_owned();
+            return (head, (received.len() - end - 4) as u64);
+        }
+        let read = stream.read(&mut chunk).expect("response head");
+        assert!(read > 0, "closed before the head");
+        received.extend_from_slice(&chunk[..read]);
+    }
+}
+
+/// Reads until the server ends the connection; returns the byte count and how it ended (`None`: a clean close).
+pub fn read_rest(stream: &mut TcpStream) -> (u64, Option<std::io::ErrorKind>) {
+    let mut count = 0u64;
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return (count, None),
+            Ok(read) => count += read as u64,
+            Err(error) => return (count, Some(error.kind())),
+        }
+    }
+}
