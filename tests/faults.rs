@@ -4,16 +4,13 @@
 
 mod common;
 
-use async_std::task;
 use common::*;
-use lanai::http::connection::{Limits, WRITE_STALL};
+use lanai::http::connection::WRITE_STALL;
 use lanai::http::request::Request;
 use lanai::http::response::{Body, Response};
-use lanai::server::{self, Settings};
-use lanai::shutdown::Stop;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -72,37 +69,6 @@ fn clients_that_disconnect_mid_transfer_free_their_descriptors_at_once() {
     assert!(left <= idle, "{left} descriptors open, {idle} when idle");
 }
 
-/// The real server in this process, with `handler` and `write_stall`; it runs until the test ends.
-fn serve_in_process<H>(handler: H, write_stall: Duration) -> SocketAddr
-where
-    H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
-{
-    captured_log();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let settings = Settings {
-        limits: Limits {
-            read_timeout: Duration::from_secs(10),
-            keep_alive_timeout: Duration::from_secs(15),
-            write_stall,
-        },
-        max_connections: 100,
-        shutdown_timeout: Duration::from_secs(1),
-    };
-    std::thread::spawn(move || {
-        task::block_on(server::run(listener, handler, settings, Stop::new()))
-    });
-    addr
-}
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream
-}
-
 #[test]
 fn a_client_that_stops_reading_is_dropped_after_the_write_stall() {
     let addr = serve_in_process(
@@ -114,7 +80,7 @@ fn a_client_that_stops_reading_is_dropped_after_the_write_stall() {
         },
         Duration::from_secs(1),
     );
-    let mut stream = connect(addr);
+    let mut stream = connect_to(addr);
     start_download(&mut stream, "/");
     // Read nothing for well over the stall; then what the server had written before giving up is all there is.
     std::thread::sleep(Duration::from_secs(4));
@@ -131,6 +97,7 @@ fn a_client_that_stops_reading_is_dropped_after_the_write_stall() {
 
 #[test]
 fn a_panic_ends_only_its_own_connection_and_is_logged_with_the_request_line() {
+    captured_log();
     let addr = serve_in_process(
         |request: &Request<'_>| {
             assert!(request.path() != "/explode", "handler exploded");
@@ -138,12 +105,12 @@ fn a_panic_ends_only_its_own_connection_and_is_logged_with_the_request_line() {
         },
         WRITE_STALL,
     );
-    let mut bystander = ReplyReader::new(connect(addr));
+    let mut bystander = ReplyReader::new(connect_to(addr));
     let ask = b"GET /calm HTTP/1.1\r\nHost: h\r\n\r\n";
     bystander.stream.write_all(ask).unwrap();
     assert_eq!(bystander.next(false).body, b"fine");
 
-    let mut victim = connect(addr);
+    let mut victim = connect_to(addr);
     victim
         .write_all(b"GET /explode HTTP/1.1\r\nHost: h\r\n\r\n")
         .unwrap();
@@ -153,7 +120,7 @@ fn a_panic_ends_only_its_own_connection_and_is_logged_with_the_request_line() {
 
     bystander.stream.write_all(ask).unwrap();
     assert_eq!(bystander.next(false).body, b"fine");
-    let mut newcomer = ReplyReader::new(connect(addr));
+    let mut newcomer = ReplyReader::new(connect_to(addr));
     newcomer.stream.write_all(ask).unwrap();
     assert_eq!(newcomer.next(false).body, b"fine");
 

@@ -145,6 +145,9 @@ fn malformed_requests_get_400_and_a_close() {
         b"GET /httptest/dir2/ HTTP/1.1\r\nHost : h\r\n\r\n",
         b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
         b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n b\r\n\r\n",
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nX-Control: a\x01b\r\n\r\n",
+        b"GET /httptest/dir2/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
         b"GET nothing HTTP/1.1\r\nHost: h\r\n\r\n",
     ] {
         let reply = server.exchange(raw);

@@ -143,8 +143,9 @@ async fn serve_requests<H>(
                     return;
                 }
                 if !keep_alive {
+                    let body_follows = request.body != RequestBody::None;
                     input.consume(head_len);
-                    return close(stream, &mut input, false).await;
+                    return close(stream, &mut input, body_follows).await;
                 }
                 let in_buffer = (input.filled().len() - head_len) as u64;
                 input.consume(head_len + body_len.min(in_buffer) as usize);

@@ -2,6 +2,12 @@
 //! started on it with `--port 0`, and a small raw-socket HTTP/1.x reader.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+use async_std::task;
+use lanai::http::connection::Limits;
+use lanai::http::request::Request;
+use lanai::http::response::Response;
+use lanai::server::{self, Settings};
+use lanai::shutdown::Stop;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -206,11 +212,7 @@ impl Server {
     }
 
     pub fn connect(&self) -> TcpStream {
-        let stream = TcpStream::connect(self.addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        stream
+        connect_to(self.addr)
     }
 
     /// Sends `raw` on a new connection and returns everything the server sends until it closes.
@@ -384,4 +386,35 @@ pub fn read_rest(stream: &mut TcpStream) -> (u64, Option<std::io::ErrorKind>) {
             Err(error) => return (count, Some(error.kind())),
         }
     }
+}
+
+/// The real server in this process, with `handler` and `write_stall`; it runs until the test ends.
+pub fn serve_in_process<H>(handler: H, write_stall: Duration) -> SocketAddr
+where
+    H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let settings = Settings {
+        limits: Limits {
+            read_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(15),
+            write_stall,
+        },
+        max_connections: 100,
+        shutdown_timeout: Duration::from_secs(1),
+    };
+    std::thread::spawn(move || {
+        task::block_on(server::run(listener, handler, settings, Stop::new()))
+    });
+    addr
+}
+
+/// A client connection with a 10 s read timeout, so a server that hangs fails the test instead of stalling it.
+pub fn connect_to(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
 }
