@@ -102,7 +102,8 @@ async fn serve_requests<H>(
     H: Fn(&Request<'_>) -> Response,
 {
     let mut input = InputBuffer::new();
-    let mut output = Vec::with_capacity(FILE_CHUNK);
+    // Grown by the first response, so a connection that never gets one (a slowloris) holds only its input.
+    let mut output = Vec::new();
     // The whole head must arrive before this instant, however slowly its bytes trickle in.
     let mut deadline = Instant::now() + limits.read_timeout;
     // Between two requests of a kept-alive connection: the next head's clock starts with its first byte.
