@@ -83,6 +83,9 @@ fn bad_arguments_are_usage_errors() {
         &["--port", "http"][..],
         &["--workers", "0"],
         &["--read-timeout", "0"],
+        &["--keep-alive-timeout", "0"],
+        &["--max-connections", "0"],
+        &["--shutdown-timeout", "0"],
         &["--no-such-option"],
         &["--host", "not a host", "--port", "0"],
     ] {
@@ -108,6 +111,9 @@ fn help_lists_every_option_and_exits_0() {
         "--host",
         "--workers",
         "--read-timeout",
+        "--keep-alive-timeout",
+        "--max-connections",
+        "--shutdown-timeout",
         "--quiet",
         "--verbose",
     ] {

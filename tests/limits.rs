@@ -42,20 +42,6 @@ fn the_next_head_is_timed_from_its_first_byte_not_from_the_idle_start() {
 }
 
 #[test]
-fn the_first_request_stays_under_the_read_timeout() {
-    // A long keep-alive timeout does not give a new, silent connection more time than --read-timeout.
-    let server = Server::start(&["--read-timeout", "1", "--keep-alive-timeout", "60"]);
-    let mut stream = server.connect();
-    let started = Instant::now();
-    assert!(read_to_close(&mut stream).is_empty());
-    assert!(
-        started.elapsed() < Duration::from_secs(8),
-        "{:?}",
-        started.elapsed()
-    );
-}
-
-#[test]
 fn past_max_connections_new_ones_get_503_and_open_ones_go_on() {
     let server = Server::start(&["--max-connections", "2"]);
     let mut open: Vec<ReplyReader> = (0..2)

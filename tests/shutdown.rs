@@ -45,10 +45,7 @@ fn a_signal_lets_downloads_finish_closes_idle_connections_and_exits_0() {
 
 #[test]
 fn the_shutdown_timeout_bounds_the_wait_for_a_client_that_does_not_read() {
-    let mut server = Server::start(&["--shutdown-timeout", "1"]);
-    big_file(&server);
-    let mut stalled = server.connect();
-    start_download(&mut stalled, "/big.bin");
+    let (mut server, _stalled) = stalled_download(&["--shutdown-timeout", "1"]);
     let signalled = Instant::now();
     server.signal("INT");
     let status = server.exit_status(Duration::from_secs(10)).expect("exits");
@@ -62,10 +59,7 @@ fn the_shutdown_timeout_bounds_the_wait_for_a_client_that_does_not_read() {
 
 #[test]
 fn a_second_signal_exits_at_once() {
-    let mut server = Server::start(&["--shutdown-timeout", "300"]);
-    big_file(&server);
-    let mut stalled = server.connect();
-    start_download(&mut stalled, "/big.bin");
+    let (mut server, _stalled) = stalled_download(&["--shutdown-timeout", "300"]);
     server.signal("TERM");
     // Still waiting for the stalled download...
     assert!(server.exit_status(Duration::from_millis(500)).is_none());
@@ -74,4 +68,13 @@ fn a_second_signal_exits_at_once() {
         .exit_status(Duration::from_secs(10))
         .expect("exits at once");
     assert_eq!(status.code(), Some(130));
+}
+
+/// lanai with `args`, and a client that started a large download and reads no more of it.
+fn stalled_download(args: &[&str]) -> (Server, TcpStream) {
+    let server = Server::start(args);
+    big_file(&server);
+    let mut stalled = server.connect();
+    start_download(&mut stalled, "/big.bin");
+    (server, stalled)
 }
