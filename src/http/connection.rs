@@ -1,6 +1,7 @@
 //! One client connection: read heads (bounded in size and time), hand each request to the handler, write the
-//! responses in order, and decide after each whether the connection lives on. Pipelined requests simply wait in
-//! the input buffer for their turn.
+//! responses in order (a client that stops reading is dropped), and decide after each whether the connection
+//! lives on: not past a stop, not after an idle keep-alive timeout. Pipelined requests simply wait in the input
+//! buffer for their turn. A panic ends its own connection only.
 
 use super::request::{self, Body as RequestBody, Request, MAX_HEAD};
 use super::response::{encode_head, Body, Response};
@@ -51,19 +52,19 @@ pub async fn serve<H>(
 ) where
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
-    let request_line = Mutex::new(None);
+    let panic_note = Mutex::new(None);
     let served = AssertUnwindSafe(serve_requests(
         stream,
         peer,
         &*handler,
         &limits,
         &stop,
-        &request_line,
+        &panic_note,
     ))
     .catch_unwind()
     .await;
     if let Err(panic) = served {
-        let during = match request_line.into_inner() {
+        let during = match panic_note.into_inner() {
             Ok(Some(line)) => format!("\"{line}\""),
             _ => "no request".to_string(),
         };
