@@ -47,6 +47,18 @@ pub struct Options {
     #[structopt(long, value_name = "SECONDS", default_value = "10", parse(try_from_str = positive_seconds))]
     pub read_timeout: u64,
 
+    /// Seconds an idle keep-alive connection may wait for its next request before it is closed
+    #[structopt(long, value_name = "SECONDS", default_value = "15", parse(try_from_str = positive_seconds))]
+    pub keep_alive_timeout: u64,
+
+    /// Most connections open at once; past it new ones are answered 503 and closed
+    #[structopt(long, value_name = "N", default_value = "10000")]
+    pub max_connections: NonZeroUsize,
+
+    /// Seconds to let responses in flight finish after SIGINT or SIGTERM (Ctrl-C); a second signal exits at once
+    #[structopt(long, value_name = "SECONDS", default_value = "10", parse(try_from_str = positive_seconds))]
+    pub shutdown_timeout: u64,
+
     /// Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load
     #[structopt(long, value_name = "VALUE", default_value = "no-cache")]
     pub cache_control: String,

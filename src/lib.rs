@@ -8,5 +8,6 @@ pub mod generated;
 pub mod http;
 pub mod live;
 pub mod log;
-mod platform;
+pub mod platform;
 pub mod server;
+pub mod shutdown;

@@ -1,10 +1,13 @@
 use lanai::cli::Options;
 use lanai::config;
-use lanai::files::Site;
+use lanai::files::{self, Site};
 use lanai::generated;
-use lanai::http::connection::Limits;
+use lanai::http::connection::{Limits, WRITE_STALL};
+use lanai::http::request::Request;
 use lanai::live::Live;
-use lanai::server;
+use lanai::platform;
+use lanai::server::{self, Settings};
+use lanai::shutdown::{self, Stop};
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -59,6 +62,12 @@ fn run(options: Options) -> Result<(), String> {
     // async-std reads this once, when its executor first starts; nothing has started it yet.
     std::env::set_var("ASYNC_STD_THREAD_COUNT", workers.to_string());
     lanai::log::init(options.quiet, options.verbose, options.log_file.as_deref())?;
+    let max_connections = options.max_connections.get();
+    if let Some(limit) = platform::raise_descriptor_limit() {
+        if let Some(warning) = server::descriptor_warning(max_connections, limit) {
+            log::warn!("{warning}");
+        }
+    }
 
     let site = Site::new(root, &options)?;
     let live = options
@@ -76,9 +85,23 @@ fn run(options: Options) -> Result<(), String> {
         "lanai serving {} at http://{address}/{live_note}",
         site.root.display()
     );
-    let limits = Limits {
-        read_timeout: Duration::from_secs(options.read_timeout),
+    let settings = Settings {
+        limits: Limits {
+            read_timeout: Duration::from_secs(options.read_timeout),
+            keep_alive_timeout: Duration::from_secs(options.keep_alive_timeout),
+            write_stall: WRITE_STALL,
+        },
+        max_connections,
+        shutdown_timeout: Duration::from_secs(options.shutdown_timeout),
     };
-    async_std::task::block_on(server::run(listener, site, live, limits));
+    let stop = Stop::new();
+    shutdown::on_signals(stop.clone())?;
+    // With --live, its reserved paths come first.
+    let handler = move |request: &Request<'_>| {
+        live.as_ref()
+            .and_then(|live| live.respond(request))
+            .unwrap_or_else(|| files::respond(&site, request))
+    };
+    async_std::task::block_on(server::run(listener, handler, settings, stop));
     Ok(())
 }

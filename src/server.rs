@@ -1,15 +1,22 @@
-//! Binding the listening socket and the accept loop: one task per connection.
+//! Binding the listening socket and the accept loop: one task per connection, a limit on how many are open,
+//! surviving accept errors, and the graceful stop.
 
-use crate::files::{self, Site};
+mod burst;
+mod connections;
+
 use crate::http::connection::{self, Limits};
 use crate::http::request::Request;
-use crate::live::Live;
+use crate::http::response::Response;
+use crate::shutdown::Stop;
 use async_std::net::TcpListener;
 use async_std::task;
+use burst::Burst;
+use connections::Connections;
+use futures_lite::future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Binds `host:port`, turning the usual failures into one sentence that says what to do.
 pub fn bind(host: &str, port: u16) -> Result<std::net::TcpListener, String> {
@@ -44,32 +51,130 @@ pub fn bind(host: &str, port: u16) -> Result<std::net::TcpListener, String> {
     })
 }
 
-/// Accepts connections for ever, each served by its own task. With `live`, its reserved paths come first.
-pub async fn run(listener: std::net::TcpListener, site: Site, live: Option<Live>, limits: Limits) {
+/// What the server needs beyond the per-connection limits.
+pub struct Settings {
+    pub limits: Limits,
+    /// Most connections open at once; past it new ones are turned away with a 503.
+    pub max_connections: usize,
+    /// After a stop, how long responses in flight may take to finish.
+    pub shutdown_timeout: Duration,
+}
+
+/// Descriptors the process needs besides its connections: standard streams, the listener, the reactor, files
+/// being read.
+const SPARE_DESCRIPTORS: u64 = 64;
+
+/// A warning when the descriptor limit would run out before `max_connections` is reached.
+pub fn descriptor_warning(max_connections: usize, limit: u64) -> Option<String> {
+    let usable = limit.saturating_sub(SPARE_DESCRIPTORS);
+    (usable < max_connections as u64).then(|| {
+        format!(
+            "the open-file limit ({limit}) allows only about {usable} connections, fewer than --max-connections \
+             {max_connections}; beyond that new clients wait. Raise it (ulimit -n) or lower --max-connections"
+        )
+    })
+}
+
+/// Accepts connections, each served by its own task, until `stop` is raised; then lets the open ones finish for
+/// up to the shutdown timeout.
+pub async fn run<H>(listener: std::net::TcpListener, handler: H, settings: Settings, stop: Stop)
+where
+    H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
+{
     let listener = TcpListener::from(listener);
-    let handler = Arc::new(move |request: &Request<'_>| {
-        live.as_ref()
-            .and_then(|live| live.respond(request))
-            .unwrap_or_else(|| files::respond(&site, request))
-    });
-    let limits = Arc::new(limits);
+    let handler = Arc::new(handler);
+    let limits = Arc::new(settings.limits);
+    let connections = Connections::new(settings.max_connections);
+    let mut accept_failures = Burst::default();
+    let mut refusals = Burst::default();
+    let mut pause = MIN_ACCEPT_PAUSE;
     loop {
-        match listener.accept().await {
-            Ok((stream, peer)) => {
+        let accepted = future::or(async { Some(listener.accept().await) }, async {
+            stop.raised().await;
+            None
+        });
+        match accepted.await {
+            None => break,
+            Some(Ok((stream, peer))) => {
+                pause = MIN_ACCEPT_PAUSE;
+                let Some(ticket) = connections.admit() else {
+                    if let Some(more) = refusals.record(Instant::now()) {
+                        log::warn!(
+                            "{} connections open, the --max-connections limit: turning new ones away with 503{}",
+                            connections.open(),
+                            burst::unlogged(more)
+                        );
+                    }
+                    connection::turn_away(stream).await;
+                    continue;
+                };
                 // Head and body go out as separate writes; Nagle would hold the second for a delayed ACK.
                 let _ = stream.set_nodelay(true);
-                task::spawn(connection::serve(
-                    stream,
-                    peer,
-                    handler.clone(),
-                    limits.clone(),
-                ));
+                let serving =
+                    connection::serve(stream, peer, handler.clone(), limits.clone(), stop.clone());
+                task::spawn(async move {
+                    serving.await;
+                    drop(ticket);
+                });
             }
-            Err(error) => {
-                // Out of descriptors or a connection reset before we took it: wait a moment rather than spin.
-                log::warn!("accept failed: {error}");
-                task::sleep(Duration::from_millis(50)).await;
+            Some(Err(error)) => {
+                // Out of descriptors (EMFILE, ENFILE) or a connection gone before we took it: the listener stays
+                // ready, so pause rather than spin, longer while it goes on.
+                if let Some(more) = accept_failures.record(Instant::now()) {
+                    log::warn!(
+                        "accept failed: {error}; backing off{}",
+                        burst::unlogged(more)
+                    );
+                }
+                task::sleep(pause).await;
+                pause = (pause * 2).min(MAX_ACCEPT_PAUSE);
             }
         }
+    }
+    drop(listener);
+    finish(connections, settings.shutdown_timeout).await;
+}
+
+const MIN_ACCEPT_PAUSE: Duration = Duration::from_millis(10);
+const MAX_ACCEPT_PAUSE: Duration = Duration::from_millis(500);
+
+/// Waits for the open connections: idle ones close at once, ones in flight finish their response.
+async fn finish(connections: Connections, timeout: Duration) {
+    let open = connections.open();
+    if open > 0 {
+        log::info!(
+            "waiting up to {}s for {open} open connections",
+            timeout.as_secs()
+        );
+    }
+    let closed = future::or(
+        async {
+            connections.all_closed().await;
+            true
+        },
+        async {
+            task::sleep(timeout).await;
+            false
+        },
+    );
+    if !closed.await {
+        log::warn!("shutdown timeout: cutting off the connections still open");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warns_only_when_the_descriptor_limit_is_too_low() {
+        assert_eq!(descriptor_warning(10_000, 1_048_576), None);
+        assert_eq!(descriptor_warning(10_000, 10_064), None);
+        let warning = descriptor_warning(10_000, 1024).expect("1024 is too low");
+        assert!(
+            warning.contains("(1024)") && warning.contains("about 960"),
+            "{warning}"
+        );
+        assert!(descriptor_warning(100, 10).is_some());
     }
 }

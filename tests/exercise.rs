@@ -158,7 +158,7 @@ fn post_is_not_allowed() {
 #[test]
 fn other_methods_are_not_allowed() {
     let server = Server::start(&[]);
-    for method in ["PUT", "DELETE", "OPTIONS", "PATCH", "BREW", "get"] {
+    for method in ["PUT", "DELETE", "OPTIONS", "PATCH", "BREW", "get", "Get"] {
         let reply = server.request(method, "/httptest/dir2/page.html");
         assert_eq!(reply.status, 405, "{method}");
         assert_eq!(reply.header("Allow"), Some("GET, HEAD"), "{method}");

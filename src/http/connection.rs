@@ -1,17 +1,24 @@
 //! One client connection: read heads (bounded in size and time), hand each request to the handler, write the
-//! responses in order, and decide after each whether the connection lives on. Pipelined requests simply wait in
-//! the input buffer for their turn.
+//! responses in order (a client that stops reading is dropped), and decide after each whether the connection
+//! lives on: not past a stop, not after an idle keep-alive timeout. Pipelined requests simply wait in the input
+//! buffer for their turn. A panic ends its own connection only.
 
 use super::request::{self, Body as RequestBody, Request, MAX_HEAD};
 use super::response::{encode_head, Body, Response};
+use crate::shutdown::Stop;
 use async_std::channel::Receiver;
 use async_std::io::{ReadExt, WriteExt};
 use async_std::net::TcpStream;
-use futures_lite::future::or;
+use futures_lite::future::{self, or};
+use futures_lite::FutureExt;
+use http_types::headers::RETRY_AFTER;
 use http_types::{Method, StatusCode};
+use std::any::Any;
+use std::fmt;
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr};
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A request body up to this size is read and thrown away so the connection can go on; a larger one closes it.
@@ -26,22 +33,96 @@ const LINGER_BYTES: usize = 256 * 1024;
 const EVENT_STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 pub struct Limits {
-    /// Time allowed to receive a whole request head, from the moment we start waiting for it.
+    /// Time allowed to receive a whole request head: from the connection's start for its first request, from
+    /// the head's first byte for later ones.
     pub read_timeout: Duration,
+    /// How long a kept-alive connection may sit idle waiting for its next request.
+    pub keep_alive_timeout: Duration,
+    /// How long one write may make no progress before we give up on the client.
+    pub write_stall: Duration,
 }
 
-pub async fn serve<H>(mut stream: TcpStream, peer: SocketAddr, handler: Arc<H>, limits: Arc<Limits>)
-where
+/// A client that stops reading a response is dropped after this long without progress.
+pub const WRITE_STALL: Duration = Duration::from_secs(30);
+
+/// Serves one connection until it closes. A panic anywhere in it (the handler included) ends this connection
+/// only, and is logged with the request line being answered.
+pub async fn serve<H>(
+    stream: TcpStream,
+    peer: SocketAddr,
+    handler: Arc<H>,
+    limits: Arc<Limits>,
+    stop: Stop,
+) where
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
+    let panic_note = Mutex::new(None);
+    let served = AssertUnwindSafe(serve_requests(
+        stream,
+        peer,
+        &*handler,
+        &limits,
+        &stop,
+        &panic_note,
+    ))
+    .catch_unwind()
+    .await;
+    if let Err(panic) = served {
+        let during = match panic_note.into_inner() {
+            Ok(Some(line)) => format!("\"{line}\""),
+            _ => "no request".to_string(),
+        };
+        log::error!(
+            "{peer}: panic while answering {during}: {}; that connection was closed",
+            panic_message(&*panic)
+        );
+    }
+}
+
+/// Answers a connection we will not serve: `503` in one non-blocking write (a fresh socket has room for it),
+/// then close. It must not wait: this runs in the accept loop, under overload.
+pub async fn turn_away(mut stream: TcpStream) {
+    let response =
+        Response::status_page(StatusCode::ServiceUnavailable).with_header(RETRY_AFTER, "1");
+    let mut output = Vec::new();
+    closing_answer(&response, &mut output);
+    let _ = future::poll_once(write_all(&mut stream, &output, WRITE_STALL)).await;
+}
+
+/// Encodes a status page that ends its connection, head and page, for one write.
+fn closing_answer(response: &Response, output: &mut Vec<u8>) {
+    output.clear();
+    encode_head(response, false, output);
+    if let Body::Bytes(page) = &response.body {
+        output.extend_from_slice(page);
+    }
+}
+
+async fn serve_requests<H>(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    handler: &H,
+    limits: &Limits,
+    stop: &Stop,
+    panic_note: &Mutex<Option<String>>,
+) where
+    H: Fn(&Request<'_>) -> Response,
+{
     let mut input = InputBuffer::new();
-    let mut output = Vec::with_capacity(FILE_CHUNK);
+    // Grown by the first response, so a connection that never gets one (a slowloris) holds only its input.
+    let mut output = Vec::new();
     // The whole head must arrive before this instant, however slowly its bytes trickle in.
     let mut deadline = Instant::now() + limits.read_timeout;
+    // Between two requests of a kept-alive connection: the next head's clock starts with its first byte.
+    let mut idle = false;
     loop {
         let parsed = request::parse(input.filled());
         match parsed {
             Ok(Some((request, head_len))) => {
+                let witness = PanicWitness {
+                    request: &request,
+                    note: panic_note,
+                };
                 let started = Instant::now();
                 let response = handler(&request);
                 let status = response.status;
@@ -53,18 +134,29 @@ where
                 let keep_alive = request.keep_alive
                     && request.body != RequestBody::Chunked
                     && body_len <= MAX_DISCARDED_BODY
-                    && response.body.content_length().is_some();
+                    && response.body.content_length().is_some()
+                    && !stop.is_raised();
                 let head_only = request.method == Some(Method::Head);
                 output.clear();
                 encode_head(&response, keep_alive, &mut output);
-                let sent = send(&mut stream, &mut output, response.body, head_only).await;
+                let sent = send(
+                    &mut stream,
+                    &mut output,
+                    response.body,
+                    head_only,
+                    limits.write_stall,
+                    stop,
+                )
+                .await;
                 log_access(peer, &request, status, &sent, started);
+                drop(witness);
                 if sent.is_err() {
                     return;
                 }
                 if !keep_alive {
+                    let body_follows = request.body != RequestBody::None;
                     input.consume(head_len);
-                    return close(stream, &mut input, false).await;
+                    return close(stream, &mut input, body_follows).await;
                 }
                 let in_buffer = (input.filled().len() - head_len) as u64;
                 input.consume(head_len + body_len.min(in_buffer) as usize);
@@ -77,10 +169,20 @@ where
                 {
                     return;
                 }
-                deadline = Instant::now() + limits.read_timeout;
+                idle = input.is_empty();
+                deadline = Instant::now()
+                    + if idle {
+                        limits.keep_alive_timeout
+                    } else {
+                        limits.read_timeout
+                    };
             }
-            Ok(None) => match input.read_from(&mut stream, deadline).await {
+            Ok(None) => match read_head_bytes(&mut stream, &mut input, deadline, stop).await {
                 Ok(0) => return,
+                Ok(_) if idle => {
+                    idle = false;
+                    deadline = Instant::now() + limits.read_timeout;
+                }
                 Ok(_) => {}
                 Err(error) if error.kind() == io::ErrorKind::TimedOut && !input.is_empty() => {
                     return answer_error(
@@ -88,6 +190,7 @@ where
                         &mut input,
                         StatusCode::RequestTimeout,
                         &mut output,
+                        limits.write_stall,
                     )
                     .await;
                 }
@@ -95,10 +198,35 @@ where
             },
             Err(error) => {
                 log::debug!("{peer}: bad request head: {error:?}");
-                return answer_error(stream, &mut input, error.status(), &mut output).await;
+                return answer_error(
+                    stream,
+                    &mut input,
+                    error.status(),
+                    &mut output,
+                    limits.write_stall,
+                )
+                .await;
             }
         }
     }
+}
+
+/// Reads more of a head. A connection that has received nothing of it is idle, and shutdown closes it at once
+/// (reported as the end of the stream).
+async fn read_head_bytes(
+    stream: &mut TcpStream,
+    input: &mut InputBuffer,
+    deadline: Instant,
+    stop: &Stop,
+) -> io::Result<usize> {
+    if !input.is_empty() {
+        return input.read_from(stream, deadline).await;
+    }
+    let stopped = async {
+        stop.raised().await;
+        Ok(0)
+    };
+    future::or(input.read_from(stream, deadline), stopped).await
 }
 
 /// Writes the head and, unless `head_only`, the body. Returns the number of body bytes written.
@@ -107,28 +235,30 @@ async fn send(
     output: &mut Vec<u8>,
     body: Body,
     head_only: bool,
+    stall: Duration,
+    stop: &Stop,
 ) -> io::Result<u64> {
     if head_only {
-        stream.write_all(output).await?;
+        write_all(stream, output, stall).await?;
         return Ok(0);
     }
     match body {
         Body::Empty => {
-            stream.write_all(output).await?;
+            write_all(stream, output, stall).await?;
             Ok(0)
         }
         Body::Bytes(bytes) => {
             output.extend_from_slice(&bytes);
-            stream.write_all(output).await?;
+            write_all(stream, output, stall).await?;
             Ok(bytes.len() as u64)
         }
         Body::EventStream(events) => {
-            stream.write_all(output).await?;
-            stream_events(stream, events).await
+            write_all(stream, output, stall).await?;
+            stream_events(stream, events, stall, stop).await
         }
         Body::Shared { bytes, start, len } => {
             output.extend_from_slice(&bytes[start..start + len]);
-            stream.write_all(output).await?;
+            write_all(stream, output, stall).await?;
             Ok(len as u64)
         }
         Body::File { mut file, len } => {
@@ -145,7 +275,7 @@ async fn send(
                     return Err(io::ErrorKind::UnexpectedEof.into());
                 }
                 left -= read as u64;
-                stream.write_all(output).await?;
+                write_all(stream, output, stall).await?;
                 output.clear();
                 if left == 0 {
                     return Ok(len);
@@ -156,8 +286,13 @@ async fn send(
 }
 
 /// Writes Server-Sent Events as they come, with a comment line every so often so that proxies and browsers keep
-/// the stream open, until the client goes away (seen at once, by reading) or the events end.
-async fn stream_events(stream: &mut TcpStream, events: Receiver<Arc<str>>) -> io::Result<u64> {
+/// the stream open, until the client goes away (seen at once, by reading), the events end or lanai stops.
+async fn stream_events(
+    stream: &mut TcpStream,
+    events: Receiver<Arc<str>>,
+    stall: Duration,
+    stop: &Stop,
+) -> io::Result<u64> {
     enum Next {
         Message(Arc<str>),
         Idle,
@@ -180,14 +315,31 @@ async fn stream_events(stream: &mut TcpStream, events: Receiver<Arc<str>>) -> io
                 }
             }
         };
-        let text: Arc<str> = match or(message, or(idle, client_left)).await {
+        let stopping = async {
+            stop.raised().await;
+            Next::Finished
+        };
+        let text: Arc<str> = match or(or(message, stopping), or(idle, client_left)).await {
             Next::Message(text) => text,
             Next::Idle => Arc::from(": keep-alive\n\n"),
             Next::Finished => return Ok(written),
         };
-        stream.write_all(text.as_bytes()).await?;
+        write_all(stream, text.as_bytes(), stall).await?;
         written += text.len() as u64;
     }
+}
+
+/// Writes all of `bytes`, failing when one write makes no progress for `stall`: a slow reader is fine, a client
+/// that stopped reading is not.
+async fn write_all(stream: &mut TcpStream, bytes: &[u8], stall: Duration) -> io::Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match async_std::io::timeout(stall, stream.write(&bytes[written..])).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            count => written += count,
+        }
+    }
+    Ok(())
 }
 
 /// Reads and drops `count` body bytes; whatever arrives beyond them stays in `input` for the next request.
@@ -213,15 +365,11 @@ async fn answer_error(
     input: &mut InputBuffer,
     status: StatusCode,
     output: &mut Vec<u8>,
+    stall: Duration,
 ) {
     let mut stream = stream;
-    let response = Response::status_page(status);
-    output.clear();
-    encode_head(&response, false, output);
-    if send(&mut stream, output, response.body, false)
-        .await
-        .is_ok()
-    {
+    closing_answer(&Response::status_page(status), output);
+    if write_all(&mut stream, output, stall).await.is_ok() {
         close(stream, input, true).await;
     }
 }
@@ -262,15 +410,56 @@ fn log_access(
     };
     log::info!(
         target: "lanai::access",
-        "{} \"{} {} {}\" {} {} {:.3}ms",
+        "{} \"{}\" {} {} {:.3}ms",
         peer.ip(),
-        request.method_text,
-        request.target,
-        request.version.as_str(),
+        RequestLine(request),
         status as u16,
         bytes,
         started.elapsed().as_secs_f64() * 1000.0
     );
+}
+
+/// Notes the request line when a panic unwinds through the answering of `request`; costs nothing otherwise.
+struct PanicWitness<'a> {
+    request: &'a Request<'a>,
+    note: &'a Mutex<Option<String>>,
+}
+
+impl Drop for PanicWitness<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            if let Ok(mut note) = self.note.lock() {
+                *note = Some(RequestLine(self.request).to_string());
+            }
+        }
+    }
+}
+
+/// `GET /path HTTP/1.1`, as the access log and panic reports show a request.
+struct RequestLine<'a>(&'a Request<'a>);
+
+impl fmt::Display for RequestLine<'_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let request = self.0;
+        write!(
+            out,
+            "{} {} {}",
+            request.method_text,
+            request.target,
+            request.version.as_str()
+        )
+    }
+}
+
+/// The text a panic was raised with, when it was a string (as `panic!` and `unwrap` make it).
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text
+    } else {
+        "(not a string)"
+    }
 }
 
 /// The bytes received and not yet used. Grows on demand up to a little over the largest head we accept, so that

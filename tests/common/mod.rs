@@ -2,12 +2,19 @@
 //! started on it with `--port 0`, and a small raw-socket HTTP/1.x reader.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+use async_std::task;
+use lanai::http::connection::Limits;
+use lanai::http::request::Request;
+use lanai::http::response::Response;
+use lanai::server::{self, Settings};
+use lanai::shutdown::Stop;
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 pub const INDEX_BODY: &[u8] = b"<html>Directory index file</html>\n";
@@ -77,6 +84,10 @@ pub struct Server {
     pub root: TempDir,
     /// The start-up line lanai printed.
     pub banner: String,
+    /// Everything lanai has written to stderr so far (its log).
+    stderr: Arc<Mutex<String>>,
+    /// The thread that collects stderr; it ends when lanai does.
+    collector: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
@@ -101,7 +112,7 @@ impl Server {
         Server::spawn(root, lanai().args(["--port", "0", "--quiet"]).args(args))
     }
 
-    /// lanai over a fresh exercise root with its access log on (no `--quiet`), stderr kept for `stop`.
+    /// lanai over a fresh exercise root with its access log on (no `--quiet`); `log` and `stop` return it.
     pub fn logging(extra: &[&str]) -> Server {
         let root = exercise_root();
         let path = root
@@ -111,21 +122,46 @@ impl Server {
             .to_string();
         Server::spawn(
             root,
-            lanai()
-                .args([path.as_str(), "--port", "0"])
-                .args(extra)
-                .stderr(Stdio::piped()),
+            lanai().args([path.as_str(), "--port", "0"]).args(extra),
         )
     }
 
+    /// lanai over a fresh exercise root with `extra` arguments, allowed at most `open_files` descriptors.
+    #[cfg(unix)]
+    pub fn start_with_open_files(open_files: u32, extra: &[&str]) -> Server {
+        let root = exercise_root();
+        let mut command = Command::new("sh");
+        command
+            .env("LANAI_CONFIG", "")
+            .arg("-c")
+            .arg(format!("ulimit -n {open_files} && exec \"$@\""))
+            .arg("sh")
+            .arg(env!("CARGO_BIN_EXE_lanai"))
+            .arg(root.path())
+            .args(["--port", "0", "--quiet"])
+            .args(extra);
+        Server::spawn(root, &mut command)
+    }
+
     /// lanai as `command` (made by `lanai()`) runs it, which must include `--port 0`; stdout is taken for the
-    /// start-up line.
+    /// start-up line and stderr collected as the log.
     pub fn spawn(root: TempDir, command: &mut Command) -> Server {
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start lanai");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = BufReader::new(child.stderr.take().unwrap());
+        let collected = stderr.clone();
+        let collector = std::thread::spawn(move || {
+            let mut line = String::new();
+            while matches!(pipe.read_line(&mut line), Ok(read) if read > 0) {
+                collected.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
         let mut banner = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut banner)
@@ -141,29 +177,77 @@ impl Server {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             root,
             banner,
+            stderr,
+            collector: Some(collector),
         }
     }
 
-    /// Stops lanai and returns what it wrote to stderr (when its command piped stderr).
+    /// Stops lanai and returns everything it wrote to stderr.
     pub fn stop(mut self) -> String {
         let _ = self.child.kill();
-        let mut stderr = String::new();
-        if let Some(mut pipe) = self.child.stderr.take() {
-            pipe.read_to_string(&mut stderr).unwrap();
+        let _ = self.child.wait();
+        if let Some(collector) = self.collector.take() {
+            let _ = collector.join();
         }
-        stderr
+        self.log()
     }
 
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
+    /// What lanai has logged so far.
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends a signal by name (`TERM`, `INT`).
+    #[cfg(unix)]
+    pub fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args(["-s", name, &self.pid().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -s {name}");
+    }
+
+    /// Waits up to `within` for lanai to exit.
+    pub fn exit_status(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for lanai") {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// How many descriptors lanai has open.
+    #[cfg(target_os = "linux")]
+    pub fn open_descriptors(&self) -> usize {
+        fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .expect("lanai's /proc entry")
+            .count()
+    }
+
+    /// Waits up to `within` for lanai's open descriptors to come down to `count`; returns the last count seen.
+    #[cfg(target_os = "linux")]
+    pub fn descriptors_settle_to(&self, count: usize, within: Duration) -> usize {
+        let deadline = Instant::now() + within;
+        loop {
+            let open = self.open_descriptors();
+            if open <= count || Instant::now() > deadline {
+                return open;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn connect(&self) -> TcpStream {
-        let stream = TcpStream::connect(self.addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        stream
+        connect_to(self.addr)
     }
 
     /// Sends `raw` on a new connection and returns everything the server sends until it closes.
@@ -313,4 +397,74 @@ impl ReplyReader {
         assert!(read > 0, "connection closed before {what}");
         self.pending.extend_from_slice(&chunk[..read]);
     }
+}
+
+pub const BIG_LEN: u64 = 64 << 20;
+
+/// Adds `big.bin` to the server's root: 64 MiB (sparse, so it costs no disk), far more than socket buffers hold.
+pub fn big_file(server: &Server) -> std::path::PathBuf {
+    let path = server.root.path().join("big.bin");
+    fs::File::create(&path).unwrap().set_len(BIG_LEN).unwrap();
+    path
+}
+
+/// Sends a GET and reads until the end of the response head. Returns the head and how many body bytes came
+/// with it.
+pub fn start_download(stream: &mut TcpStream, target: &str) -> (String, u64) {
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    let mut received = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = received.windows(4).position(|window| window == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&received[..end + 4]).into_owned();
+            return (head, (received.len() - end - 4) as u64);
+        }
+        let read = stream.read(&mut chunk).expect("response head");
+        assert!(read > 0, "closed before the head");
+        received.extend_from_slice(&chunk[..read]);
+    }
+}
+
+/// Reads until the server ends the connection; returns the byte count and how it ended (`None`: a clean close).
+pub fn read_rest(stream: &mut TcpStream) -> (u64, Option<std::io::ErrorKind>) {
+    let mut count = 0u64;
+    let mut chunk = vec![0u8; 1 << 16];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return (count, None),
+            Ok(read) => count += read as u64,
+            Err(error) => return (count, Some(error.kind())),
+        }
+    }
+}
+
+/// The real server in this process, with `handler` and `write_stall`; it runs until the test ends.
+pub fn serve_in_process<H>(handler: H, write_stall: Duration) -> SocketAddr
+where
+    H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let settings = Settings {
+        limits: Limits {
+            read_timeout: Duration::from_secs(10),
+            keep_alive_timeout: Duration::from_secs(15),
+            write_stall,
+        },
+        max_connections: 100,
+        shutdown_timeout: Duration::from_secs(1),
+    };
+    std::thread::spawn(move || {
+        task::block_on(server::run(listener, handler, settings, Stop::new()))
+    });
+    addr
+}
+
+/// A client connection with a 10 s read timeout, so a server that hangs fails the test instead of stalling it.
+pub fn connect_to(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
 }
