@@ -387,10 +387,10 @@ async fn close(stream: TcpStream, input: &mut InputBuffer, client_may_be_sending
     }
     let deadline = Instant::now() + LINGER_TIME;
     let mut drained = 0;
-    let mut scratch = [0u8; 4096];
+    // The input buffer is reused to read into: a buffer of its own would weigh on every connection's task.
     while drained < LINGER_BYTES {
-        let left = deadline.saturating_duration_since(Instant::now());
-        match async_std::io::timeout(left, stream.read(&mut scratch)).await {
+        input.consume(input.filled().len());
+        match input.read_from(&mut stream, deadline).await {
             Ok(0) | Err(_) => return,
             Ok(read) => drained += read,
         }
@@ -471,7 +471,7 @@ struct InputBuffer {
 }
 
 impl InputBuffer {
-    const INITIAL: usize = 4 * 1024;
+    const INITIAL: usize = 1024;
     const LARGEST: usize = MAX_HEAD + 1024;
 
     fn new() -> Self {
