@@ -27,8 +27,10 @@ pub struct Site {
 
 impl Site {
     pub fn new(root: PathBuf, options: &Options) -> Result<Site, String> {
-        let mut common_headers: Vec<Header> =
-            vec![(CACHE_CONTROL, options.cache_control.clone().into())];
+        let mut common_headers: Vec<Header> = vec![(
+            CACHE_CONTROL,
+            for_every_response(options.cache_control.clone()),
+        )];
         if options.cors {
             common_headers.push((ACCESS_CONTROL_ALLOW_ORIGIN, "*".into()));
         }
@@ -40,7 +42,7 @@ impl Site {
         for text in &options.headers {
             let (name, value) = parse_header(text)?;
             common_headers.retain(|(existing, _)| *existing != name);
-            common_headers.push((name, value.into()));
+            common_headers.push((name, for_every_response(value)));
         }
         Ok(Site {
             root,
@@ -55,6 +57,12 @@ impl Site {
             cache: FileCache::default(),
         })
     }
+}
+
+/// A configured value, made `'static` once (the site lives as long as the process) so that putting it on each
+/// response copies a pointer instead of the string.
+fn for_every_response(value: String) -> Cow<'static, str> {
+    Cow::Borrowed(Box::leak(value.into_boxed_str()))
 }
 
 /// Fields the connection layer owns: a user value would break framing or contradict it.

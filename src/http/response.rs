@@ -7,6 +7,7 @@ use http_types::headers::HeaderName;
 use http_types::StatusCode;
 use std::borrow::Cow;
 use std::fs::File;
+use std::io::Write;
 use std::sync::Arc;
 
 const SERVER: &str = concat!("lanai/", env!("CARGO_PKG_VERSION"));
@@ -78,7 +79,8 @@ impl Response {
 pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
     let status = response.status;
     out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice((status as u16).to_string().as_bytes());
+    // Writing into a Vec cannot fail; `write!` formats the number without an allocation.
+    let _ = write!(out, "{}", status as u16);
     out.push(b' ');
     out.extend_from_slice(reason_phrase(status).as_bytes());
     out.extend_from_slice(b"\r\nServer: ");
@@ -103,7 +105,7 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
         matches!(status, StatusCode::NoContent | StatusCode::NotModified),
     ) {
         out.extend_from_slice(b"Content-Length: ");
-        out.extend_from_slice(length.to_string().as_bytes());
+        let _ = write!(out, "{length}");
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
