@@ -1,6 +1,8 @@
 //! What differs between operating systems, kept behind cfg in this one module.
 
-use std::fs::Metadata;
+use async_std::net::TcpStream;
+use std::fs::{File, Metadata};
+use std::io;
 
 /// Raises the soft limit on open descriptors to the hard limit, since every connection needs one, and returns
 /// the limit now in force. `None` where no such per-process limit applies to sockets (Windows).
@@ -29,4 +31,32 @@ pub fn file_identity(metadata: &Metadata) -> u64 {
         .ok()
         .and_then(|created| created.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |since| since.as_nanos() as u64)
+}
+
+/// Sends up to `count` bytes of `file` from `offset` straight to `socket` (sendfile(2): no copy through user
+/// memory) and advances `offset`. `Ok(None)` where the OS has no such call, and the caller copies instead.
+#[cfg(target_os = "linux")]
+pub fn send_file(
+    socket: &TcpStream,
+    file: &File,
+    offset: &mut u64,
+    count: usize,
+) -> io::Result<Option<usize>> {
+    use std::os::fd::AsFd;
+    Ok(Some(rustix::fs::sendfile(
+        socket.as_fd(),
+        file,
+        Some(offset),
+        count,
+    )?))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn send_file(
+    _socket: &TcpStream,
+    _file: &File,
+    _offset: &mut u64,
+    _count: usize,
+) -> io::Result<Option<usize>> {
+    Ok(None)
 }

@@ -357,12 +357,14 @@ fn open(path: &Path) -> io::Result<(File, Metadata)> {
 
 /// `count` bytes from `start`: read now when small, streamed by the connection otherwise.
 fn body(mut file: File, start: u64, count: u64) -> io::Result<Body> {
-    if start > 0 {
-        file.seek(SeekFrom::Start(start))?;
-    }
     if count > SMALL_FILE {
-        return Ok(Body::File { file, len: count });
+        return Ok(Body::File {
+            file,
+            start,
+            len: count,
+        });
     }
+    file.seek(SeekFrom::Start(start))?;
     let mut bytes = Vec::with_capacity(count as usize);
     file.take(count).read_to_end(&mut bytes)?;
     if bytes.len() as u64 != count {

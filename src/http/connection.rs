@@ -5,6 +5,7 @@
 
 use super::request::{self, Body as RequestBody, Request, MAX_HEAD};
 use super::response::{encode_head, Body, Response};
+use crate::platform;
 use crate::shutdown::Stop;
 use async_std::channel::Receiver;
 use async_std::io::{ReadExt, WriteExt};
@@ -15,7 +16,8 @@ use http_types::headers::RETRY_AFTER;
 use http_types::{Method, StatusCode};
 use std::any::Any;
 use std::fmt;
-use std::io::{self, Read};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::net::{Shutdown, SocketAddr};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -23,8 +25,10 @@ use std::time::{Duration, Instant};
 
 /// A request body up to this size is read and thrown away so the connection can go on; a larger one closes it.
 const MAX_DISCARDED_BODY: u64 = 1 << 20;
-/// How much of a file goes into one write.
+/// How much of a file goes into one buffered write.
 const FILE_CHUNK: usize = 64 * 1024;
+/// The most one sendfile call is asked for; the kernel sends what the socket has room for.
+const SENDFILE_MOST: u64 = 1 << 20;
 /// After an error response, how long and how much we keep reading so the client sees our answer instead of a
 /// reset caused by its unread bytes.
 const LINGER_TIME: Duration = Duration::from_secs(2);
@@ -261,26 +265,10 @@ async fn send(
             write_all(stream, output, stall).await?;
             Ok(len as u64)
         }
-        Body::File { mut file, len } => {
-            // The first chunk rides with the head; later chunks reuse the same buffer.
-            let mut left = len;
-            loop {
-                let start = output.len();
-                let want = (FILE_CHUNK as u64).min(left) as usize;
-                output.resize(start + want, 0);
-                let read = file.read(&mut output[start..])?;
-                output.truncate(start + read);
-                if read == 0 && want > 0 {
-                    // The file shrank under us: end the connection rather than send a wrong length.
-                    return Err(io::ErrorKind::UnexpectedEof.into());
-                }
-                left -= read as u64;
-                write_all(stream, output, stall).await?;
-                output.clear();
-                if left == 0 {
-                    return Ok(len);
-                }
-            }
+        Body::File { file, start, len } => {
+            write_all(stream, output, stall).await?;
+            output.clear();
+            send_file(stream, &file, start, len, output, stall).await
         }
     }
 }
@@ -327,6 +315,55 @@ async fn stream_events(
         write_all(stream, text.as_bytes(), stall).await?;
         written += text.len() as u64;
     }
+}
+
+/// Streams `len` bytes of `file` from `start`: straight from the page cache to the socket where the OS can
+/// (sendfile), through `buffer` where it cannot and whenever the socket is full (a buffered write waits for room;
+/// the zero-copy call only says it would block).
+async fn send_file(
+    stream: &mut TcpStream,
+    file: &File,
+    start: u64,
+    len: u64,
+    buffer: &mut Vec<u8>,
+    stall: Duration,
+) -> io::Result<u64> {
+    let end = start + len;
+    let mut offset = start;
+    while offset < end {
+        let want = (end - offset).min(SENDFILE_MOST) as usize;
+        let sent = match platform::send_file(stream, file, &mut offset, want) {
+            Ok(Some(sent)) => sent,
+            Ok(None) => copy_file_chunk(stream, file, &mut offset, want, buffer, stall).await?,
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                copy_file_chunk(stream, file, &mut offset, want, buffer, stall).await?
+            }
+            Err(error) => return Err(error),
+        };
+        if sent == 0 {
+            // The file shrank under us: end the connection rather than send a wrong length.
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    Ok(len)
+}
+
+/// Reads up to a chunk of `file` at `offset` into `buffer` and writes it, waiting for room as long as the
+/// client keeps reading. Returns the bytes sent; 0 at the end of the file.
+async fn copy_file_chunk(
+    stream: &mut TcpStream,
+    mut file: &File,
+    offset: &mut u64,
+    want: usize,
+    buffer: &mut Vec<u8>,
+    stall: Duration,
+) -> io::Result<usize> {
+    buffer.resize(want.min(FILE_CHUNK), 0);
+    file.seek(SeekFrom::Start(*offset))?;
+    let read = file.read(buffer)?;
+    write_all(stream, &buffer[..read], stall).await?;
+    *offset += read as u64;
+    Ok(read)
 }
 
 /// Writes all of `bytes`, failing when one write makes no progress for `stall`: a slow reader is fine, a client

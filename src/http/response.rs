@@ -21,9 +21,10 @@ pub enum Body {
         start: usize,
         len: usize,
     },
-    /// An open file whose first `len` bytes are the body; streamed by the connection.
+    /// `len` bytes of an open file from `start`; streamed by the connection.
     File {
         file: File,
+        start: u64,
         len: u64,
     },
     /// Server-Sent Events: each message is written as it arrives, until the client leaves. It has no length,
