@@ -1,7 +1,10 @@
 //! Our HTTP/1.0 and HTTP/1.1 connection layer: parsing request heads (request), encoding response heads (response,
-//! date) and the per-connection rules of keep-alive, pipelining and framing (connection).
+//! date), the per-connection rules of keep-alive, pipelining and framing (connection), the bytes received
+//! (input) and writing responses out (send).
 
 pub mod connection;
 mod date;
+mod input;
 pub mod request;
 pub mod response;
+mod send;

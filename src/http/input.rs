@@ -1,0 +1,74 @@
+//! The bytes a connection has received and not yet used.
+
+use super::request::MAX_HEAD;
+use async_std::io::ReadExt;
+use async_std::net::TcpStream;
+use std::io;
+use std::time::Instant;
+
+/// The bytes received and not yet used. Grows on demand up to a little over the largest head we accept, so that
+/// an idle connection holds only a small buffer.
+pub struct InputBuffer {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl InputBuffer {
+    const INITIAL: usize = 1024;
+    const LARGEST: usize = MAX_HEAD + 1024;
+
+    pub fn new() -> Self {
+        InputBuffer {
+            bytes: vec![0; Self::INITIAL],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    pub fn filled(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    pub fn consume(&mut self, count: usize) {
+        self.start += count;
+        debug_assert!(self.start <= self.end);
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
+    /// Reads once, waiting at most until `deadline`. Returns 0 at end of stream.
+    pub async fn read_from(
+        &mut self,
+        stream: &mut TcpStream,
+        deadline: Instant,
+    ) -> io::Result<usize> {
+        if self.end == self.bytes.len() {
+            self.make_room();
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        let read = async_std::io::timeout(left, stream.read(&mut self.bytes[self.end..])).await?;
+        self.end += read;
+        Ok(read)
+    }
+
+    fn make_room(&mut self) {
+        if self.start > 0 {
+            self.bytes.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        } else {
+            // Full from the start: the parser has already refused anything longer than LARGEST allows.
+            let grown = (self.bytes.len() * 2)
+                .min(Self::LARGEST)
+                .max(self.bytes.len() + 1);
+            self.bytes.resize(grown, 0);
+        }
+    }
+}
