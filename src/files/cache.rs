@@ -2,7 +2,7 @@
 //! close. Every hit is checked against the file system first: the file's size, modification time and identity,
 //! and its folder's (a sidecar or a rename in the folder changes the folder), so an edit is never served stale.
 
-use super::Representation;
+use super::representation::Representation;
 use crate::platform;
 use std::collections::HashMap;
 use std::fs::Metadata;

@@ -1,7 +1,7 @@
 //! The file-serving endpoint. Every request takes the same steps, in this order:
 //! CORS preflight → method → small-file cache (a validated hit goes straight to the representation) →
 //! locate (safe path, symlink policy, index, redirect, listing, SPA fallback) → precompressed variant →
-//! representation: validators and conditions → range → body; then the site's common headers.
+//! representation.rs: validators and conditions → range → body; then the site's common headers.
 
 mod cache;
 mod conditional;
@@ -11,6 +11,7 @@ mod mime;
 mod path;
 mod precompressed;
 mod range;
+mod representation;
 mod site;
 mod symlinks;
 mod validators;
@@ -20,23 +21,17 @@ pub use site::Site;
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
 use crate::live;
-use http_types::headers::{
-    ACCEPT, ACCEPT_RANGES, ALLOW, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, ETAG,
-    LAST_MODIFIED, LOCATION, VARY,
-};
+use http_types::headers::{ACCEPT, ALLOW, CONTENT_TYPE, LOCATION};
 use http_types::{Method, StatusCode};
 use path::{PathError, SafePath};
 use precompressed::Variant;
-use range::RangeAnswer;
-use std::borrow::Cow;
+use representation::{body, represent, shared, Representation};
 use std::fs::{File, Metadata};
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use validators::Validators;
 
-/// Files up to this size are read whole and sent with the head in one write; larger ones are streamed.
-const SMALL_FILE: u64 = 64 * 1024;
 const INDEX_FILE: &str = "index.html";
 /// With --live, pages up to this size get the reload script; a larger one is sent as it is.
 const LARGEST_INJECTED_PAGE: u64 = 16 * 1024 * 1024;
@@ -191,17 +186,6 @@ fn shown_as(safe: &SafePath) -> String {
     shown
 }
 
-/// What is known about the bytes a file response sends, before any of them is read.
-pub struct Representation {
-    validators: Validators,
-    last_modified: String,
-    content_type: Cow<'static, str>,
-    encoding: Option<&'static str>,
-    /// The answer depends on Accept-Encoding (the file has usable sidecars).
-    vary: bool,
-    len: u64,
-}
-
 /// `cache_key` is the request path under which the answer may be cached, or `None` when the path does not name
 /// this file for good (the SPA fallback).
 fn serve_file(
@@ -286,92 +270,11 @@ fn read_whole(mut file: File, len: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn shared(bytes: &Arc<[u8]>, start: u64, count: u64) -> Body {
-    Body::Shared {
-        bytes: bytes.clone(),
-        start: start as usize,
-        len: count as usize,
-    }
-}
-
-/// The answer for one representation: conditions, then the range, then the body `read(start, count)` supplies.
-fn represent(
-    request: &Request<'_>,
-    representation: &Representation,
-    read: impl FnOnce(u64, u64) -> io::Result<Body>,
-) -> Response {
-    let validators = &representation.validators;
-    // Room for every field a file response can carry, and the site's common ones, in one allocation.
-    let mut headers = Vec::with_capacity(12);
-    headers.push((ETAG, validators.etag.clone().into()));
-    headers.push((LAST_MODIFIED, representation.last_modified.clone().into()));
-    if representation.vary {
-        headers.push((VARY, "Accept-Encoding".into()));
-    }
-    match conditional::evaluate(request, validators) {
-        conditional::Precondition::Proceed => {}
-        conditional::Precondition::NotModified => {
-            return Response {
-                status: StatusCode::NotModified,
-                headers,
-                body: Body::Empty,
-            };
-        }
-        conditional::Precondition::Failed => {
-            return Response::status_page(StatusCode::PreconditionFailed);
-        }
-    }
-    headers.push((CONTENT_TYPE, representation.content_type.clone()));
-    if let Some(encoding) = representation.encoding {
-        headers.push((CONTENT_ENCODING, encoding.into()));
-    }
-    headers.push((ACCEPT_RANGES, "bytes".into()));
-    let len = representation.len;
-    let (status, start, count) = match range::evaluate(request, validators, len) {
-        RangeAnswer::Full => (StatusCode::Ok, 0, len),
-        RangeAnswer::Partial { start, end } => {
-            headers.push((CONTENT_RANGE, format!("bytes {start}-{end}/{len}").into()));
-            (StatusCode::PartialContent, start, end - start + 1)
-        }
-        RangeAnswer::Unsatisfiable => {
-            return Response::status_page(StatusCode::RequestedRangeNotSatisfiable)
-                .with_header(CONTENT_RANGE, format!("bytes */{len}"));
-        }
-    };
-    match read(start, count) {
-        Ok(body) => Response {
-            status,
-            headers,
-            body,
-        },
-        Err(error) => io_error_response(error),
-    }
-}
-
 /// Opens a file and reads its metadata from the open handle, so the validators and length belong to what is sent.
 fn open(path: &Path) -> io::Result<(File, Metadata)> {
     let file = File::open(path)?;
     let metadata = file.metadata()?;
     Ok((file, metadata))
-}
-
-/// `count` bytes from `start`: read now when small, streamed by the connection otherwise.
-fn body(mut file: File, start: u64, count: u64) -> io::Result<Body> {
-    if count > SMALL_FILE {
-        return Ok(Body::File {
-            file,
-            start,
-            len: count,
-        });
-    }
-    file.seek(SeekFrom::Start(start))?;
-    let mut bytes = Vec::with_capacity(count as usize);
-    file.take(count).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 != count {
-        // The file shrank since we measured it; the next request will see its new size.
-        return Err(io::ErrorKind::UnexpectedEof.into());
-    }
-    Ok(Body::Bytes(bytes))
 }
 
 /// `/dir` names a directory: send the client to `/dir/` so relative links inside resolve, keeping the query.
