@@ -78,11 +78,9 @@ fn past_max_connections_new_ones_get_503_and_open_ones_go_on() {
         assert!(Instant::now() < deadline, "no room after a close");
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(
-        server.log().contains("--max-connections"),
-        "{}",
-        server.log()
-    );
+    // Stopping joins the thread that collects stderr, so the log is complete.
+    let log = server.stop();
+    assert!(log.contains("--max-connections"), "{log}");
 }
 
 #[cfg(unix)]
@@ -90,18 +88,15 @@ fn past_max_connections_new_ones_get_503_and_open_ones_go_on() {
 fn a_descriptor_limit_below_max_connections_is_warned_about() {
     let server = Server::start_with_open_files(256, &["--max-connections", "1000"]);
     assert_eq!(server.get("/httptest/dir2/").status, 200);
-    let log = server.log();
+    let log = server.stop();
     assert!(
         log.contains("open-file limit (256)") && log.contains("--max-connections 1000"),
         "{log}"
     );
     let within = Server::start_with_open_files(256, &["--max-connections", "100"]);
     assert_eq!(within.get("/httptest/dir2/").status, 200);
-    assert!(
-        !within.log().contains("open-file limit"),
-        "{}",
-        within.log()
-    );
+    let log = within.stop();
+    assert!(!log.contains("open-file limit"), "{log}");
 }
 
 /// With 256 descriptors and 1,000 clients at once, accept(2) fails with EMFILE for a while: lanai logs it once
@@ -143,7 +138,9 @@ fn running_out_of_descriptors_is_survived() {
     for _ in 0..20 {
         assert_eq!(server.get("/httptest/dir2/").body, INDEX_BODY);
     }
-    let log = server.log();
+    let left = server.descriptors_settle_to(idle, Duration::from_secs(15));
+    assert!(left <= idle, "{left} descriptors open, {idle} when idle");
+    let log = server.stop();
     let warnings = log.matches("accept failed").count();
     assert!(
         warnings >= 1,
@@ -153,6 +150,4 @@ fn running_out_of_descriptors_is_survived() {
         warnings <= 10,
         "not once per burst: {warnings} lines\n{log}"
     );
-    let left = server.descriptors_settle_to(idle, Duration::from_secs(15));
-    assert!(left <= idle, "{left} descriptors open, {idle} when idle");
 }
