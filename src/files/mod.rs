@@ -94,12 +94,7 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
         PathError::Refused => Response::status_page(StatusCode::NotFound),
     })?;
     let target = site.root.join(&safe.relative);
-    let metadata = match symlinks::metadata_below(
-        &site.root,
-        &site.root,
-        &safe.relative,
-        site.follow_symlinks,
-    ) {
+    let metadata = match site.metadata_below(&site.root, &safe.relative) {
         Ok(metadata) => metadata,
         Err(error)
             if error.kind() == io::ErrorKind::NotFound
@@ -114,12 +109,7 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
         if !safe.trailing_slash {
             return Err(redirect_to_directory(request));
         }
-        let index = symlinks::metadata_below(
-            &site.root,
-            &target,
-            Path::new(INDEX_FILE),
-            site.follow_symlinks,
-        );
+        let index = site.metadata_below(&target, Path::new(INDEX_FILE));
         return match index {
             Ok(metadata) if metadata.is_file() => Ok(Found::File {
                 path: target.join(INDEX_FILE),
@@ -161,12 +151,7 @@ fn wants_app_shell(request: &Request<'_>, safe: &SafePath) -> bool {
 }
 
 fn app_shell(site: &Site) -> Result<Found, Response> {
-    match symlinks::metadata_below(
-        &site.root,
-        &site.root,
-        Path::new(INDEX_FILE),
-        site.follow_symlinks,
-    ) {
+    match site.metadata_below(&site.root, Path::new(INDEX_FILE)) {
         Ok(metadata) if metadata.is_file() => Ok(Found::File {
             path: site.root.join(INDEX_FILE),
             metadata,
@@ -205,7 +190,7 @@ fn serve_file(
     } else {
         precompressed::choose(request, path, metadata, |sidecar| {
             let name = Path::new(sidecar.file_name().unwrap_or_default());
-            symlinks::metadata_below(&site.root, parent, name, site.follow_symlinks)
+            site.metadata_below(parent, name)
         })
     };
     let (file, metadata) = match open(&variant.path) {

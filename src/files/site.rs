@@ -2,10 +2,13 @@
 //! the headers that go on every response.
 
 use super::cache::FileCache;
+use super::symlinks;
 use crate::cli::Options;
 use http_types::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
 use std::borrow::Cow;
-use std::path::PathBuf;
+use std::fs::Metadata;
+use std::io;
+use std::path::{Path, PathBuf};
 
 pub type Header = (HeaderName, Cow<'static, str>);
 
@@ -63,6 +66,14 @@ impl Site {
 /// response copies a pointer instead of the string.
 fn for_every_response(value: String) -> Cow<'static, str> {
     Cow::Borrowed(Box::leak(value.into_boxed_str()))
+}
+
+impl Site {
+    /// The metadata of `inside.join(rest)` under the site's symlink policy; `inside` is a folder already known to
+    /// be within the root.
+    pub fn metadata_below(&self, inside: &Path, rest: &Path) -> io::Result<Metadata> {
+        symlinks::metadata_below(&self.root, inside, rest, self.follow_symlinks)
+    }
 }
 
 /// Fields the connection layer owns: a user value would break framing or contradict it.
