@@ -74,7 +74,7 @@ fn a_client_that_stops_reading_is_dropped_after_the_write_stall() {
     let addr = serve_in_process(
         |_: &Request<'_>| {
             Response::new(
-                http_types::StatusCode::Ok,
+                lanai::http::vocabulary::StatusCode::Ok,
                 Body::Bytes(vec![b'x'; BIG_LEN as usize]),
             )
         },
@@ -101,7 +101,10 @@ fn a_panic_ends_only_its_own_connection_and_is_logged_with_the_request_line() {
     let addr = serve_in_process(
         |request: &Request<'_>| {
             assert!(request.path() != "/explode", "handler exploded");
-            Response::new(http_types::StatusCode::Ok, Body::Bytes(b"fine".to_vec()))
+            Response::new(
+                lanai::http::vocabulary::StatusCode::Ok,
+                Body::Bytes(b"fine".to_vec()),
+            )
         },
         WRITE_STALL,
     );

@@ -20,9 +20,9 @@ pub use site::Site;
 
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
+use crate::http::vocabulary::headers::{ACCEPT, ALLOW, CONTENT_TYPE, LOCATION};
+use crate::http::vocabulary::{Method, StatusCode};
 use crate::live;
-use http_types::headers::{ACCEPT, ALLOW, CONTENT_TYPE, LOCATION};
-use http_types::{Method, StatusCode};
 use path::{PathError, SafePath};
 use precompressed::Variant;
 use representation::{body, represent, shared, Representation};

@@ -4,7 +4,7 @@
 use super::cache::FileCache;
 use super::symlinks;
 use crate::cli::Options;
-use http_types::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
+use crate::http::vocabulary::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
 use std::borrow::Cow;
 use std::fs::Metadata;
 use std::io;

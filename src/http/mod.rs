@@ -8,3 +8,4 @@ mod input;
 pub mod request;
 pub mod response;
 mod send;
+pub mod vocabulary;

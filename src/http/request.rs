@@ -1,8 +1,10 @@
 //! Parsing a request head with httparse and deciding what it means for the connection: the method, the target,
 //! whether to keep the connection alive and how long a body follows. Pure code, tested without sockets.
 
-use http_types::headers::{CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING};
-use http_types::{Method, StatusCode};
+use crate::http::vocabulary::headers::{
+    CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
+};
+use crate::http::vocabulary::{Method, StatusCode};
 
 /// Largest request head we accept (request line plus header fields).
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -146,7 +148,7 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
             Version::Http10 => fields.keep_alive && !fields.close,
         };
     let request = Request {
-        method: known_method(method_text),
+        method: Method::from_token(method_text),
         method_text,
         target,
         version,
@@ -171,18 +173,6 @@ fn check_incomplete(buf: &[u8]) -> Result<(), HeadError> {
         return Err(HeadError::HeadTooLarge);
     }
     Ok(())
-}
-
-/// Methods are case-sensitive tokens (RFC 9110 §9.1); http-types parses case-insensitively, so check first.
-fn known_method(token: &str) -> Option<Method> {
-    if token
-        .bytes()
-        .all(|byte| byte.is_ascii_uppercase() || byte == b'-')
-    {
-        token.parse().ok()
-    } else {
-        None
-    }
 }
 
 /// Reduces a target to origin-form: absolute-form (`http://host/path`) keeps its path; anything else that does
