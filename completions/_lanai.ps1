@@ -25,6 +25,7 @@ Register-ArgumentCompleter -Native -CommandName 'lanai' -ScriptBlock {
             [CompletionResult]::new('-p', 'p', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one (the start-up line names it)')
             [CompletionResult]::new('--port', 'port', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one (the start-up line names it)')
             [CompletionResult]::new('--host', 'host', [CompletionResultType]::ParameterName, 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN')
+            [CompletionResult]::new('--allowed-host', 'allowed-host', [CompletionResultType]::ParameterName, 'Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name (''*'', which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost are always answered, and this machine''s name when serving the LAN')
             [CompletionResult]::new('-w', 'w', [CompletionResultType]::ParameterName, 'Executor threads [default: the number of CPUs]')
             [CompletionResult]::new('--workers', 'workers', [CompletionResultType]::ParameterName, 'Executor threads [default: the number of CPUs]')
             [CompletionResult]::new('--read-timeout', 'read-timeout', [CompletionResultType]::ParameterName, 'Seconds a client has to send a whole request head')

@@ -20,6 +20,7 @@ edit:completion:arg-completer[lanai] = [@words]{
             cand -p 'Port to listen on; 0 picks a free one (the start-up line names it)'
             cand --port 'Port to listen on; 0 picks a free one (the start-up line names it)'
             cand --host 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN'
+            cand --allowed-host 'Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name (''*'', which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost are always answered, and this machine''s name when serving the LAN'
             cand -w 'Executor threads [default: the number of CPUs]'
             cand --workers 'Executor threads [default: the number of CPUs]'
             cand --read-timeout 'Seconds a client has to send a whole request head'

@@ -1,6 +1,7 @@
 complete -c lanai -n "__fish_use_subcommand" -s r -l document-root -d 'Folder to serve; the later of this and ROOT wins [default: the current folder]'
 complete -c lanai -n "__fish_use_subcommand" -s p -l port -d 'Port to listen on; 0 picks a free one (the start-up line names it)'
 complete -c lanai -n "__fish_use_subcommand" -l host -d 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN'
+complete -c lanai -n "__fish_use_subcommand" -l allowed-host -d 'Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name (\'*\', which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost are always answered, and this machine\'s name when serving the LAN'
 complete -c lanai -n "__fish_use_subcommand" -s w -l workers -d 'Executor threads [default: the number of CPUs]'
 complete -c lanai -n "__fish_use_subcommand" -l read-timeout -d 'Seconds a client has to send a whole request head'
 complete -c lanai -n "__fish_use_subcommand" -l keep-alive-timeout -d 'Seconds an idle keep-alive connection may wait for its next request before it is closed'

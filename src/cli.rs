@@ -39,6 +39,12 @@ pub struct Options {
     #[structopt(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub host: String,
 
+    /// Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name ('*',
+    /// which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost
+    /// are always answered, and this machine's name when serving the LAN
+    #[structopt(long = "allowed-host", value_name = "NAME", number_of_values = 1)]
+    pub allowed_hosts: Vec<String>,
+
     /// Executor threads [default: the number of CPUs]
     #[structopt(short, long, value_name = "N")]
     pub workers: Option<NonZeroUsize>,

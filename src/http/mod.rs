@@ -2,6 +2,7 @@
 //! date), the per-connection rules of keep-alive, pipelining and framing (connection), the bytes received
 //! (input) and writing responses out (send).
 
+pub mod authority;
 pub mod connection;
 mod date;
 mod input;
