@@ -1,10 +1,10 @@
+use lanai::app::App;
 use lanai::cli::Options;
 use lanai::config;
-use lanai::app::App;
 use lanai::files::Site;
+use lanai::generated;
 use lanai::guard::host::HostPolicy;
 use lanai::guard::Guard;
-use lanai::generated;
 use lanai::http::connection::{Limits, WRITE_STALL};
 use lanai::http::request::Request;
 use lanai::live::Live;

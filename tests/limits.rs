@@ -37,7 +37,10 @@ fn the_next_head_is_timed_from_its_first_byte_not_from_the_idle_start() {
         .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\n")
         .unwrap();
     std::thread::sleep(Duration::from_secs(4));
-    replies.stream.write_all(b"Host: localhost\r\n\r\n").unwrap();
+    replies
+        .stream
+        .write_all(b"Host: localhost\r\n\r\n")
+        .unwrap();
     assert_eq!(replies.next(false).body, INDEX_BODY);
 }
 

@@ -161,7 +161,10 @@ fn malformed_requests_get_400_and_a_close() {
 #[test]
 fn oversized_heads_are_refused() {
     let server = Server::start(&[]);
-    let long_line = format!("GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n", "a".repeat(9000));
+    let long_line = format!(
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "a".repeat(9000)
+    );
     assert!(status_of(&server.exchange(long_line.as_bytes())).starts_with("HTTP/1.1 414 "));
     let big_head = format!(
         "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n",
@@ -250,7 +253,9 @@ fn a_trickled_head_is_bounded_as_a_whole() {
     let mut stream = server.connect();
     let started = Instant::now();
     // One byte every 200 ms never completes the head; the timeout covers the whole head, not each read.
-    for byte in b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa".iter() {
+    for byte in
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa".iter()
+    {
         if stream.write_all(&[*byte]).is_err() {
             break;
         }

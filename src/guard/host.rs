@@ -48,9 +48,13 @@ impl HostPolicy {
             if value == "*" {
                 policy.anything = true;
             } else if let Some(domain) = value.strip_prefix('.') {
-                policy.domains.push(normalize(domain).map_err(|why| invalid(value, why))?);
+                policy
+                    .domains
+                    .push(normalize(domain).map_err(|why| invalid(value, why))?);
             } else {
-                policy.names.push(normalize(value).map_err(|why| invalid(value, why))?);
+                policy
+                    .names
+                    .push(normalize(value).map_err(|why| invalid(value, why))?);
             }
         }
         Ok(policy)
@@ -95,7 +99,11 @@ fn normalize(name: &str) -> Result<String, &'static str> {
         return Err("is not ASCII: give an international name in its xn-- (punycode) form, as browsers send it");
     }
     let valid = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_';
-    if name.is_empty() || name.split('.').any(|label| label.is_empty() || !label.bytes().all(valid)) {
+    if name.is_empty()
+        || name
+            .split('.')
+            .any(|label| label.is_empty() || !label.bytes().all(valid))
+    {
         return Err("is not a host name (letters, digits, hyphens and dots; no port, no scheme)");
     }
     Ok(name.to_ascii_lowercase())
@@ -197,7 +205,15 @@ mod tests {
 
     #[test]
     fn bad_allowed_host_values_say_what_to_write() {
-        for value in ["", ".", "bücher.example", "host:8080", "http://host", "a..b", "*.example.org"] {
+        for value in [
+            "",
+            ".",
+            "bücher.example",
+            "host:8080",
+            "http://host",
+            "a..b",
+            "*.example.org",
+        ] {
             let error = HostPolicy::new(LOOPBACK, None, &[value.to_string()]).unwrap_err();
             assert!(error.contains(".DOMAIN"), "{error}");
         }

@@ -22,7 +22,10 @@ pub fn parse(value: &[u8]) -> Option<Host<'_>> {
                 "" => "",
                 _ => after.strip_prefix(':')?,
             };
-            (Host::Ip(IpAddr::V6(literal.parse::<Ipv6Addr>().ok()?)), port)
+            (
+                Host::Ip(IpAddr::V6(literal.parse::<Ipv6Addr>().ok()?)),
+                port,
+            )
         }
         None => {
             let (host, port) = value.split_once(':').unwrap_or((value, ""));
@@ -41,9 +44,9 @@ pub fn parse(value: &[u8]) -> Option<Host<'_>> {
 /// RFC 3986's reg-name: unreserved characters, percent escapes and sub-delimiters; never empty here.
 fn is_reg_name(name: &str) -> bool {
     !name.is_empty()
-        && name.bytes().all(|byte| {
-            byte.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&byte)
-        })
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=".contains(&byte))
 }
 
 #[cfg(test)]
@@ -53,7 +56,10 @@ mod tests {
     #[test]
     fn names_and_literals_with_or_without_a_port() {
         assert_eq!(parse(b"localhost"), Some(Host::Name("localhost")));
-        assert_eq!(parse(b"Example.ORG.:8080"), Some(Host::Name("Example.ORG.")));
+        assert_eq!(
+            parse(b"Example.ORG.:8080"),
+            Some(Host::Name("Example.ORG."))
+        );
         assert_eq!(
             parse(b"127.0.0.1:80"),
             Some(Host::Ip("127.0.0.1".parse().unwrap()))

@@ -373,7 +373,11 @@ const SHOWN_LINE: usize = 256;
 
 impl fmt::Display for PartialLine<'_> {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let line = self.0.split(|&byte| byte == b'\n').next().unwrap_or_default();
+        let line = self
+            .0
+            .split(|&byte| byte == b'\n')
+            .next()
+            .unwrap_or_default();
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.is_empty() {
             return out.write_str("-");

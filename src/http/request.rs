@@ -173,7 +173,10 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
             .collect(),
     };
     // RFC 9112 §3.2: a Host that is not a valid authority is a 400, whatever the version.
-    if request.host().is_some_and(|host| authority::parse(host).is_none()) {
+    if request
+        .host()
+        .is_some_and(|host| authority::parse(host).is_none())
+    {
         return Err(HeadError::Malformed);
     }
     Ok(Some((request, length)))
@@ -371,7 +374,10 @@ mod tests {
         assert_eq!(request.target, "/a?b");
         assert_eq!(request.host(), Some(&b"example.com"[..]));
         let bare = complete("GET HTTP://example.com:81 HTTP/1.0\r\n\r\n");
-        assert_eq!((bare.target, bare.host()), ("/", Some(&b"example.com:81"[..])));
+        assert_eq!(
+            (bare.target, bare.host()),
+            ("/", Some(&b"example.com:81"[..]))
+        );
         let origin = complete("GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n");
         assert_eq!(origin.host(), Some(&b"localhost:8080"[..]));
         assert_eq!(complete("GET / HTTP/1.0\r\n\r\n").host(), None);
