@@ -72,24 +72,31 @@ impl HostPolicy {
             None | Some(Host::Ip(_)) => return Verdict::Allowed,
             Some(Host::Name(name)) => name,
         };
-        let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+        // Compared in place, without lowercasing a copy: this runs for every request.
+        let name = name.strip_suffix('.').unwrap_or(name);
         let allowed = self.anything
-            || name == "localhost"
-            || name.ends_with(".localhost")
-            || self.names.contains(&name)
-            || self.domains.iter().any(|domain| within(&name, domain));
+            || within(name, "localhost")
+            || self
+                .names
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(name))
+            || self.domains.iter().any(|domain| within(name, domain));
         if allowed {
             Verdict::Allowed
         } else {
-            Verdict::Refused(name)
+            Verdict::Refused(name.to_ascii_lowercase())
         }
     }
 }
 
-/// `name` is `domain` or one of its subdomains.
+/// `name` (any case, ASCII as the Host syntax demands) is `domain` or one of its subdomains.
 fn within(name: &str, domain: &str) -> bool {
-    name.strip_suffix(domain)
-        .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    let Some(start) = name.len().checked_sub(domain.len()) else {
+        return false;
+    };
+    let (subdomain, tail) = name.as_bytes().split_at(start);
+    tail.eq_ignore_ascii_case(domain.as_bytes())
+        && (subdomain.is_empty() || subdomain.ends_with(b"."))
 }
 
 /// A name as the policy keeps it: lowercase ASCII, without one trailing dot.
