@@ -39,6 +39,7 @@ Register-ArgumentCompleter -Native -CommandName 'lanai' -ScriptBlock {
             [CompletionResult]::new('--generate', 'generate', [CompletionResultType]::ParameterName, 'Print the man page or a shell''s completion script, then exit')
             [CompletionResult]::new('--listing', 'listing', [CompletionResultType]::ParameterName, 'Show an HTML listing for a folder that has no index.html (otherwise 404)')
             [CompletionResult]::new('--spa', 'spa', [CompletionResultType]::ParameterName, 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html')
+            [CompletionResult]::new('--clean-urls', 'clean-urls', [CompletionResultType]::ParameterName, 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)')
             [CompletionResult]::new('--hidden', 'hidden', [CompletionResultType]::ParameterName, 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)')
             [CompletionResult]::new('--follow-symlinks', 'follow-symlinks', [CompletionResultType]::ParameterName, 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)')
             [CompletionResult]::new('--cors', 'cors', [CompletionResultType]::ParameterName, 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights')

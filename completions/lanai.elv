@@ -34,6 +34,7 @@ edit:completion:arg-completer[lanai] = [@words]{
             cand --generate 'Print the man page or a shell''s completion script, then exit'
             cand --listing 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
             cand --spa 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
+            cand --clean-urls 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
             cand --hidden 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
             cand --follow-symlinks 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)'
             cand --cors 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'

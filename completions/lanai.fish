@@ -14,6 +14,7 @@ complete -c lanai -n "__fish_use_subcommand" -l log-file -d 'Also append the log
 complete -c lanai -n "__fish_use_subcommand" -l generate -d 'Print the man page or a shell\'s completion script, then exit' -r -f -a "man bash zsh fish powershell elvish"
 complete -c lanai -n "__fish_use_subcommand" -l listing -d 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
 complete -c lanai -n "__fish_use_subcommand" -l spa -d 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
+complete -c lanai -n "__fish_use_subcommand" -l clean-urls -d 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
 complete -c lanai -n "__fish_use_subcommand" -l hidden -d 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
 complete -c lanai -n "__fish_use_subcommand" -l follow-symlinks -d 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)'
 complete -c lanai -n "__fish_use_subcommand" -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'

@@ -77,6 +77,10 @@ pub struct Options {
     #[structopt(long)]
     pub spa: bool,
 
+    /// Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)
+    #[structopt(long)]
+    pub clean_urls: bool,
+
     /// Serve hidden files and folders (names starting with a dot, such as .env or .git/)
     #[structopt(long)]
     pub hidden: bool,

@@ -11,5 +11,6 @@ pub mod http;
 pub mod live;
 pub mod log;
 pub mod platform;
+pub mod rules;
 pub mod server;
 pub mod shutdown;

@@ -9,6 +9,7 @@ use lanai::http::connection::{Limits, WRITE_STALL};
 use lanai::http::request::Request;
 use lanai::live::Live;
 use lanai::platform;
+use lanai::rules::Rules;
 use lanai::server::{self, Settings};
 use lanai::shutdown::{self, Stop};
 use std::ffi::OsString;
@@ -119,6 +120,8 @@ fn run(options: Options) -> Result<(), String> {
     let app = App {
         guard: Guard::new(hosts),
         live,
+        rules: Rules::load(&site.root),
+        clean_urls: options.clean_urls,
         site,
     };
     let handler = move |request: &Request<'_>| app.respond(request);

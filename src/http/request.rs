@@ -81,6 +81,36 @@ impl<'buf> Request<'buf> {
             .or_else(|| self.header(HOST.as_str()))
     }
 
+    /// The same request for another origin-form target (a rewrite): what the site serves there is the answer.
+    pub fn retargeted<'a>(&'a self, target: &'a str) -> Request<'a> {
+        Request {
+            target,
+            authority: None,
+            fields: self.fields.clone(),
+            ..*self
+        }
+    }
+
+    /// The same request for another target, without the fields that make it conditional or partial: for content
+    /// that answers in place of what was asked for (a 404 page), which the client's validators do not describe.
+    pub fn unconditional<'a>(&'a self, target: &'a str) -> Request<'a> {
+        let conditional = |name: &str| {
+            let name = name.to_ascii_lowercase();
+            name.starts_with("if-") || name == "range"
+        };
+        Request {
+            target,
+            authority: None,
+            fields: self
+                .fields
+                .iter()
+                .filter(|(name, _)| !conditional(name))
+                .copied()
+                .collect(),
+            ..*self
+        }
+    }
+
     /// The path part of the target, without the query.
     pub fn path(&self) -> &str {
         self.target
