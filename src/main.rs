@@ -81,6 +81,8 @@ fn run(options: Options) -> Result<(), String> {
     }
 
     let site = Site::new(root, &options)?;
+    // Read before the start-up line, so that problems in the rules files are reported first.
+    let rules = Rules::load(&site.root);
     let live = options
         .live
         .then(|| Live::start(&site.root, options.hidden))
@@ -120,7 +122,7 @@ fn run(options: Options) -> Result<(), String> {
     let app = App {
         guard: Guard::new(hosts),
         live,
-        rules: Rules::load(&site.root),
+        rules,
         clean_urls: options.clean_urls,
         site,
     };
