@@ -5,9 +5,12 @@ pub mod cli;
 pub mod config;
 pub mod files;
 pub mod generated;
+
 pub mod http;
+pub mod lan;
 pub mod live;
 pub mod log;
 pub mod platform;
 pub mod server;
 pub mod shutdown;
+pub mod tls;

@@ -453,6 +453,7 @@ where
         },
         max_connections: 100,
         shutdown_timeout: Duration::from_secs(1),
+        tls: None,
     };
     std::thread::spawn(move || {
         task::block_on(server::run(listener, handler, settings, Stop::new()))
