@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod files;
 pub mod generated;
+pub mod guard;
 
 pub mod http;
 pub mod lan;
