@@ -6,7 +6,6 @@ pub mod config;
 pub mod files;
 pub mod generated;
 pub mod guard;
-
 pub mod http;
 pub mod lan;
 pub mod live;

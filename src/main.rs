@@ -2,6 +2,7 @@ use lanai::cli::Options;
 use lanai::config;
 use lanai::files::{self, Site};
 use lanai::generated;
+use lanai::guard::auth::Auth;
 use lanai::http::connection::{Limits, WRITE_STALL};
 use lanai::http::request::Request;
 use lanai::lan;
@@ -79,6 +80,7 @@ fn run(options: Options) -> Result<(), String> {
     }
 
     let site = Site::new(root, &options)?;
+    let auth = Auth::from_options(&options.auth, options.auth_file.as_deref())?;
     let live = options
         .live
         .then(|| Live::start(&site.root, options.hidden))
@@ -125,6 +127,11 @@ fn run(options: Options) -> Result<(), String> {
         .write_all(announcement.as_bytes())
         .and_then(|()| stdout.flush());
     drop(stdout);
+    if auth.is_some() && !https && !address.ip().is_loopback() {
+        log::warn!(
+            "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
+        );
+    }
     if options.open {
         lan::open(urls.local.clone());
     }
@@ -142,6 +149,10 @@ fn run(options: Options) -> Result<(), String> {
     shutdown::on_signals(stop.clone())?;
     // With --live, its reserved paths come first.
     let handler = move |request: &Request<'_>| {
+        // TEMPORARY until the guard stage of issue 12 lands: auth answers first; the call moves there at merge.
+        if let Some(refusal) = auth.as_ref().and_then(|auth| auth.check(request)) {
+            return refusal;
+        }
         live.as_ref()
             .and_then(|live| live.respond(request))
             .unwrap_or_else(|| files::respond(&site, request))
