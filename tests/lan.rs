@@ -4,7 +4,6 @@
 mod common;
 
 use common::{exercise_root, lanai, Server};
-use std::time::{Duration, Instant};
 
 /// Every URL lanai printed.
 fn urls(output: &str) -> Vec<&str> {
@@ -125,6 +124,7 @@ fn the_qr_code_decodes_to_the_first_lan_url() {
 #[test]
 fn open_runs_browser_with_the_url_and_a_failure_keeps_serving() {
     use std::os::unix::fs::PermissionsExt;
+    use std::time::{Duration, Instant};
     let work = tempfile::tempdir().unwrap();
     let record = work.path().join("opened");
     let fake = work.path().join("fake-browser");
