@@ -47,7 +47,7 @@ edit:completion:arg-completer[lanai] = [@words]{
             cand -v 'More detail in the log; repeat for more'
             cand --verbose 'More detail in the log; repeat for more'
             cand --open 'Open the site in the default browser once lanai listens ($BROWSER first, then the system''s opener)'
-            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use (see --print-ca); plain HTTP on the same port is redirected, except the page that offers the CA to install'
+            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
             cand --print-ca 'Print the certificate of lanai''s local CA (PEM), making the CA first if needed, then exit'
             cand --no-config 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
             cand -h 'Prints help information'

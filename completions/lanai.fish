@@ -25,7 +25,7 @@ complete -c lanai -n "__fish_use_subcommand" -l live -d 'Live reload: watch the 
 complete -c lanai -n "__fish_use_subcommand" -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
 complete -c lanai -n "__fish_use_subcommand" -s v -l verbose -d 'More detail in the log; repeat for more'
 complete -c lanai -n "__fish_use_subcommand" -l open -d 'Open the site in the default browser once lanai listens ($BROWSER first, then the system\'s opener)'
-complete -c lanai -n "__fish_use_subcommand" -l https -d 'Serve HTTPS with a certificate from lanai\'s own local CA, made on first use (see --print-ca); plain HTTP on the same port is redirected, except the page that offers the CA to install'
+complete -c lanai -n "__fish_use_subcommand" -l https -d 'Serve HTTPS with a certificate from lanai\'s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
 complete -c lanai -n "__fish_use_subcommand" -l print-ca -d 'Print the certificate of lanai\'s local CA (PEM), making the CA first if needed, then exit'
 complete -c lanai -n "__fish_use_subcommand" -l no-config -d 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
 complete -c lanai -n "__fish_use_subcommand" -s h -l help -d 'Prints help information'

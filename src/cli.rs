@@ -111,7 +111,7 @@ pub struct Options {
     #[structopt(long)]
     pub open: bool,
 
-    /// Serve HTTPS with a certificate from lanai's own local CA, made on first use (see --print-ca); plain HTTP
+    /// Serve HTTPS with a certificate from lanai's own local CA, made on first use; plain HTTP
     /// on the same port is redirected, except the page that offers the CA to install
     #[structopt(long)]
     pub https: bool,
