@@ -12,12 +12,13 @@ use crate::http::vocabulary::StatusCode;
 use crate::live::Live;
 use crate::rules::redirects::{self, Outcome};
 use crate::rules::{headers, Rules};
+use std::sync::Arc;
 
 /// The page a site may provide for its 404s.
 const NOT_FOUND_PAGE: &str = "/404.html";
 
 pub struct App {
-    pub guard: Guard,
+    pub guard: Arc<Guard>,
     pub live: Option<Live>,
     pub rules: Rules,
     pub clean_urls: bool,

@@ -117,6 +117,35 @@ pub struct Options {
     #[structopt(short, long, parse(from_occurrences), overrides_with = "quiet")]
     pub verbose: u8,
 
+    /// Open the site in the default browser once lanai listens ($BROWSER first, then the system's opener)
+    #[structopt(long)]
+    pub open: bool,
+
+    /// Serve HTTPS with a certificate from lanai's own local CA, made on first use; plain HTTP
+    /// on the same port is redirected, except the page that offers the CA to install
+    #[structopt(long)]
+    pub https: bool,
+
+    /// Serve HTTPS with this PEM certificate chain instead of the local CA's (with --tls-key)
+    #[structopt(long, value_name = "FILE", parse(from_os_str), requires = "tls-key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert
+    #[structopt(long, value_name = "FILE", parse(from_os_str), requires = "tls-cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Print the certificate of lanai's local CA (PEM), making the CA first if needed, then exit
+    #[structopt(long)]
+    pub print_ca: bool,
+
+    /// Ask for this user name and password (HTTP Basic) before serving anything; repeatable
+    #[structopt(long = "auth", value_name = "USER:PASSWORD", number_of_values = 1)]
+    pub auth: Vec<String>,
+
+    /// Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)
+    #[structopt(long, value_name = "FILE", parse(from_os_str))]
+    pub auth_file: Option<PathBuf>,
+
     /// Also append the log to this file
     #[structopt(long, value_name = "PATH", parse(from_os_str))]
     pub log_file: Option<PathBuf>,

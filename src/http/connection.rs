@@ -7,16 +7,18 @@ use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request};
 use super::response::{encode_head, Body, Response};
 use super::send::{send, write_all, write_counted};
+use super::stream::Stream;
 use crate::http::vocabulary::headers::RETRY_AFTER;
 use crate::http::vocabulary::{Method, StatusCode};
 use crate::shutdown::Stop;
 use async_std::net::TcpStream;
 use futures_lite::future;
+use futures_lite::AsyncWriteExt;
 use futures_lite::FutureExt;
 use std::any::Any;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -43,13 +45,14 @@ pub const WRITE_STALL: Duration = Duration::from_secs(30);
 
 /// Serves one connection until it closes. A panic anywhere in it (the handler included) ends this connection
 /// only, and is logged with the request line being answered.
-pub async fn serve<H>(
-    stream: TcpStream,
+pub async fn serve<S, H>(
+    stream: S,
     peer: SocketAddr,
     handler: Arc<H>,
     limits: Arc<Limits>,
     stop: Stop,
 ) where
+    S: Stream,
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
     let panic_note = Mutex::new(None);
@@ -105,8 +108,8 @@ fn closing_answer(response: &Response, output: &mut Vec<u8>) -> u64 {
     }
 }
 
-async fn serve_requests<H>(
-    mut stream: TcpStream,
+async fn serve_requests<S: Stream, H>(
+    mut stream: S,
     peer: SocketAddr,
     handler: &H,
     limits: &Limits,
@@ -228,8 +231,8 @@ async fn serve_requests<H>(
 
 /// Reads more of a head. A connection that has received nothing of it is idle, and shutdown closes it at once
 /// (reported as the end of the stream).
-async fn read_head_bytes(
-    stream: &mut TcpStream,
+async fn read_head_bytes<S: Stream>(
+    stream: &mut S,
     input: &mut InputBuffer,
     deadline: Instant,
     stop: &Stop,
@@ -245,8 +248,8 @@ async fn read_head_bytes(
 }
 
 /// Reads and drops `count` body bytes; whatever arrives beyond them stays in `input` for the next request.
-async fn discard(
-    stream: &mut TcpStream,
+async fn discard<S: Stream>(
+    stream: &mut S,
     input: &mut InputBuffer,
     mut count: u64,
     deadline: Instant,
@@ -264,8 +267,8 @@ async fn discard(
 
 /// Answers a head we cannot serve with its error status, logs it with as much of the request line as arrived,
 /// and closes.
-async fn answer_error(
-    stream: TcpStream,
+async fn answer_error<S: Stream>(
+    stream: S,
     peer: SocketAddr,
     input: &mut InputBuffer,
     status: StatusCode,
@@ -293,12 +296,16 @@ async fn answer_error(
 /// Ends the connection after a `Connection: close` response. When the client may still be sending (an error, or
 /// bytes we did not use), we stop writing and read for a little while first: closing a socket with unread input
 /// makes the kernel send a reset, which can destroy the response before the client reads it.
-async fn close(stream: TcpStream, input: &mut InputBuffer, client_may_be_sending: bool) {
+async fn close<S: Stream>(stream: S, input: &mut InputBuffer, client_may_be_sending: bool) {
     if !client_may_be_sending && input.is_empty() {
         return;
     }
     let mut stream = stream;
-    if stream.shutdown(Shutdown::Write).is_err() {
+    // Closing the writing side shuts down the socket's (after TLS's close_notify, on a TLS stream).
+    if async_std::io::timeout(LINGER_TIME, stream.close())
+        .await
+        .is_err()
+    {
         return;
     }
     let deadline = Instant::now() + LINGER_TIME;
