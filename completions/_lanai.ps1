@@ -12,7 +12,8 @@ Register-ArgumentCompleter -Native -CommandName 'lanai' -ScriptBlock {
             $element = $commandElements[$i]
             if ($element -isnot [StringConstantExpressionAst] -or
                 $element.StringConstantType -ne [StringConstantType]::BareWord -or
-                $element.Value.StartsWith('-')) {
+                $element.Value.StartsWith('-') -or
+                $element.Value -eq $wordToComplete) {
                 break
         }
         $element.Value
@@ -20,38 +21,38 @@ Register-ArgumentCompleter -Native -CommandName 'lanai' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'lanai' {
-            [CompletionResult]::new('-r', 'r', [CompletionResultType]::ParameterName, 'Folder to serve; the later of this and ROOT wins [default: the current folder]')
-            [CompletionResult]::new('--document-root', 'document-root', [CompletionResultType]::ParameterName, 'Folder to serve; the later of this and ROOT wins [default: the current folder]')
-            [CompletionResult]::new('-p', 'p', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one (the start-up line names it)')
-            [CompletionResult]::new('--port', 'port', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one (the start-up line names it)')
-            [CompletionResult]::new('--host', 'host', [CompletionResultType]::ParameterName, 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN')
-            [CompletionResult]::new('-w', 'w', [CompletionResultType]::ParameterName, 'Executor threads [default: the number of CPUs]')
-            [CompletionResult]::new('--workers', 'workers', [CompletionResultType]::ParameterName, 'Executor threads [default: the number of CPUs]')
-            [CompletionResult]::new('--read-timeout', 'read-timeout', [CompletionResultType]::ParameterName, 'Seconds a client has to send a whole request head')
-            [CompletionResult]::new('--keep-alive-timeout', 'keep-alive-timeout', [CompletionResultType]::ParameterName, 'Seconds an idle keep-alive connection may wait for its next request before it is closed')
-            [CompletionResult]::new('--max-connections', 'max-connections', [CompletionResultType]::ParameterName, 'Most connections open at once; past it new ones are answered 503 and closed')
-            [CompletionResult]::new('--shutdown-timeout', 'shutdown-timeout', [CompletionResultType]::ParameterName, 'Seconds to let responses in flight finish after SIGINT or SIGTERM (Ctrl-C); a second signal exits at once')
-            [CompletionResult]::new('--cache-control', 'cache-control', [CompletionResultType]::ParameterName, 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load')
-            [CompletionResult]::new('--charset', 'charset', [CompletionResultType]::ParameterName, 'Append this charset to textual Content-Types, e.g. --charset utf-8')
-            [CompletionResult]::new('--header', 'header', [CompletionResultType]::ParameterName, 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable')
-            [CompletionResult]::new('--log-file', 'log-file', [CompletionResultType]::ParameterName, 'Also append the log to this file')
-            [CompletionResult]::new('--generate', 'generate', [CompletionResultType]::ParameterName, 'Print the man page or a shell''s completion script, then exit')
-            [CompletionResult]::new('--listing', 'listing', [CompletionResultType]::ParameterName, 'Show an HTML listing for a folder that has no index.html (otherwise 404)')
-            [CompletionResult]::new('--spa', 'spa', [CompletionResultType]::ParameterName, 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html')
-            [CompletionResult]::new('--hidden', 'hidden', [CompletionResultType]::ParameterName, 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)')
-            [CompletionResult]::new('--follow-symlinks', 'follow-symlinks', [CompletionResultType]::ParameterName, 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)')
-            [CompletionResult]::new('--cors', 'cors', [CompletionResultType]::ParameterName, 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights')
-            [CompletionResult]::new('--isolate', 'isolate', [CompletionResultType]::ParameterName, 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer')
-            [CompletionResult]::new('--live', 'live', [CompletionResultType]::ParameterName, 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)')
-            [CompletionResult]::new('-q', 'q', [CompletionResultType]::ParameterName, 'No access log (warnings and errors are still printed); the later of this and --verbose wins')
-            [CompletionResult]::new('--quiet', 'quiet', [CompletionResultType]::ParameterName, 'No access log (warnings and errors are still printed); the later of this and --verbose wins')
-            [CompletionResult]::new('-v', 'v', [CompletionResultType]::ParameterName, 'More detail in the log; repeat for more')
-            [CompletionResult]::new('--verbose', 'verbose', [CompletionResultType]::ParameterName, 'More detail in the log; repeat for more')
-            [CompletionResult]::new('--no-config', 'no-config', [CompletionResultType]::ParameterName, 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)')
-            [CompletionResult]::new('-h', 'h', [CompletionResultType]::ParameterName, 'Prints help information')
-            [CompletionResult]::new('--help', 'help', [CompletionResultType]::ParameterName, 'Prints help information')
-            [CompletionResult]::new('-V', 'V', [CompletionResultType]::ParameterName, 'Prints version information')
-            [CompletionResult]::new('--version', 'version', [CompletionResultType]::ParameterName, 'Prints version information')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Folder to serve; the later of this and ROOT wins [default: the current folder]')
+            [CompletionResult]::new('--document-root', '--document-root', [CompletionResultType]::ParameterName, 'Folder to serve; the later of this and ROOT wins [default: the current folder]')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one (the start-up line names it)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Port to listen on; 0 picks a free one (the start-up line names it)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN')
+            [CompletionResult]::new('-w', '-w', [CompletionResultType]::ParameterName, 'Executor threads [default: the number of CPUs]')
+            [CompletionResult]::new('--workers', '--workers', [CompletionResultType]::ParameterName, 'Executor threads [default: the number of CPUs]')
+            [CompletionResult]::new('--read-timeout', '--read-timeout', [CompletionResultType]::ParameterName, 'Seconds a client has to send a whole request head')
+            [CompletionResult]::new('--keep-alive-timeout', '--keep-alive-timeout', [CompletionResultType]::ParameterName, 'Seconds an idle keep-alive connection may wait for its next request before it is closed')
+            [CompletionResult]::new('--max-connections', '--max-connections', [CompletionResultType]::ParameterName, 'Most connections open at once; past it new ones are answered 503 and closed')
+            [CompletionResult]::new('--shutdown-timeout', '--shutdown-timeout', [CompletionResultType]::ParameterName, 'Seconds to let responses in flight finish after SIGINT or SIGTERM (Ctrl-C); a second signal exits at once')
+            [CompletionResult]::new('--cache-control', '--cache-control', [CompletionResultType]::ParameterName, 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load')
+            [CompletionResult]::new('--charset', '--charset', [CompletionResultType]::ParameterName, 'Append this charset to textual Content-Types, e.g. --charset utf-8')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Also append the log to this file')
+            [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Print the man page or a shell''s completion script, then exit')
+            [CompletionResult]::new('--listing', '--listing', [CompletionResultType]::ParameterName, 'Show an HTML listing for a folder that has no index.html (otherwise 404)')
+            [CompletionResult]::new('--spa', '--spa', [CompletionResultType]::ParameterName, 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html')
+            [CompletionResult]::new('--hidden', '--hidden', [CompletionResultType]::ParameterName, 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)')
+            [CompletionResult]::new('--follow-symlinks', '--follow-symlinks', [CompletionResultType]::ParameterName, 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)')
+            [CompletionResult]::new('--cors', '--cors', [CompletionResultType]::ParameterName, 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights')
+            [CompletionResult]::new('--isolate', '--isolate', [CompletionResultType]::ParameterName, 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer')
+            [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No access log (warnings and errors are still printed); the later of this and --verbose wins')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No access log (warnings and errors are still printed); the later of this and --verbose wins')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More detail in the log, such as why a path was refused; repeat for more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More detail in the log, such as why a path was refused; repeat for more')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
     })

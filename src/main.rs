@@ -1,3 +1,4 @@
+use clap::Parser;
 use lanai::cli::Options;
 use lanai::config;
 use lanai::files::{self, Site};
@@ -11,7 +12,6 @@ use lanai::shutdown::{self, Stop};
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
-use structopt::StructOpt;
 
 /// Start-up problems (bad root, port in use, bad arguments, a bad config file) exit with this status.
 const USAGE_ERROR: u8 = 2;
@@ -19,15 +19,16 @@ const USAGE_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let command_line: Vec<OsString> = std::env::args_os().collect();
     // The command line alone first: --help, --version, --generate and its own mistakes need no config file.
-    let options = match Options::from_iter_safe(&command_line) {
+    let options = match Options::try_parse_from(&command_line) {
         Ok(options) => options,
-        Err(error) if error.use_stderr() => {
-            eprintln!("{}", error.message);
-            return ExitCode::from(USAGE_ERROR);
-        }
-        Err(help_or_version) => {
-            println!("{}", help_or_version.message);
-            return ExitCode::SUCCESS;
+        // The problem on the first line, then clap's hint and usage; --help and --version go to stdout.
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(USAGE_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     if let Some(artifact) = options.generate {

@@ -117,11 +117,11 @@ fn parse_header(text: &str) -> Result<(HeaderName, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use structopt::StructOpt;
+    use clap::Parser;
 
     fn headers(args: &[&str]) -> Result<Vec<(String, String)>, String> {
         let options =
-            Options::from_iter_safe(std::iter::once("lanai").chain(args.iter().copied())).unwrap();
+            Options::try_parse_from(std::iter::once("lanai").chain(args.iter().copied())).unwrap();
         let site = Site::new(PathBuf::from("/"), &options)?;
         Ok(site
             .common_headers
