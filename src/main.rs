@@ -10,8 +10,13 @@ use lanai::platform;
 use lanai::server::{self, Settings};
 use lanai::shutdown::{self, Stop};
 use std::ffi::OsString;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
+
+/// Said once at start-up when the root has no index.html and listings are off, the first surprise of a newcomer.
+const NO_INDEX_NOTE: &str =
+    "The folder has no index.html, so / answers 404; start lanai with --listing to list its files.\n";
 
 /// Start-up problems (bad root, port in use, bad arguments, a bad config file) exit with this status.
 const USAGE_ERROR: u8 = 2;
@@ -63,6 +68,9 @@ fn run(options: Options) -> Result<(), String> {
     // async-std reads this once, when its executor first starts; nothing has started it yet.
     std::env::set_var("ASYNC_STD_THREAD_COUNT", workers.to_string());
     lanai::log::init(options.quiet, options.verbose, options.log_file.as_deref())?;
+    // From here on a stop signal is a clean stop, even one that comes before the server runs.
+    let stop = Stop::new();
+    shutdown::on_signals(stop.clone())?;
     let max_connections = options.max_connections.get();
     if let Some(limit) = platform::raise_descriptor_limit() {
         if let Some(warning) = server::descriptor_warning(max_connections, limit) {
@@ -82,10 +90,16 @@ fn run(options: Options) -> Result<(), String> {
     } else {
         ""
     };
-    println!(
-        "lanai serving {} at http://{address}/{live_note}",
-        site.root.display()
+    let mut start_up = format!(
+        "lanai serving {} at http://{address}/{live_note}\n",
+        platform::shown(&site.root).display()
     );
+    if !options.listing && !site.root.join("index.html").is_file() {
+        start_up.push_str(NO_INDEX_NOTE);
+    }
+    // One write, whose failure is ignored: whoever started lanai may read the first line and close the pipe,
+    // and a server must not stop over that.
+    let _ = std::io::stdout().lock().write_all(start_up.as_bytes());
     let settings = Settings {
         limits: Limits {
             read_timeout: Duration::from_secs(options.read_timeout),
@@ -95,8 +109,6 @@ fn run(options: Options) -> Result<(), String> {
         max_connections,
         shutdown_timeout: Duration::from_secs(options.shutdown_timeout),
     };
-    let stop = Stop::new();
-    shutdown::on_signals(stop.clone())?;
     // With --live, its reserved paths come first.
     let handler = move |request: &Request<'_>| {
         live.as_ref()

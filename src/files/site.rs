@@ -2,7 +2,7 @@
 //! the headers that go on every response.
 
 use super::cache::FileCache;
-use super::symlinks;
+use super::{path, symlinks};
 use crate::cli::Options;
 use http_types::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
 use std::borrow::Cow;
@@ -69,10 +69,13 @@ fn for_every_response(value: String) -> Cow<'static, str> {
 }
 
 impl Site {
-    /// The metadata of `inside.join(rest)` under the site's symlink policy; `inside` is a folder already known to
-    /// be within the root.
+    /// The metadata of `inside.join(rest)` under the site's symlink policy and, where a file has other spellings
+    /// (Windows' short names), the path rules applied to its long name; `inside` is a folder already known to be
+    /// within the root.
     pub fn metadata_below(&self, inside: &Path, rest: &Path) -> io::Result<Metadata> {
-        symlinks::metadata_below(&self.root, inside, rest, self.follow_symlinks)
+        let metadata = symlinks::metadata_below(&self.root, inside, rest, self.follow_symlinks)?;
+        path::check_long_name(&self.root, &inside.join(rest), self.hidden)?;
+        Ok(metadata)
     }
 }
 
