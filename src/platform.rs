@@ -63,33 +63,17 @@ pub fn send_file(
     Ok(None)
 }
 
-/// `path` with each 8.3 short name (`GIT~1`) replaced by the long name it stands for: the names Windows actually
-/// opens. `None` where a file has no such second spelling (every OS but Windows).
+/// The path Windows opens for `path`: every name spelled in full, so an 8.3 short name such as `GIT~1` shows as
+/// the `.git` it stands for (std's canonicalize asks the opened handle, GetFinalPathNameByHandleW; Windows' own
+/// GetLongPathNameW is no help under wine, which leaves verbatim `\\?\` paths as they are). `None` where a file
+/// has no second spelling (every OS but Windows), at no cost.
 #[cfg(windows)]
-pub fn long_name(path: &Path) -> io::Result<Option<PathBuf>> {
-    use std::os::windows::ffi::{OsStrExt, OsStringExt};
-    use windows_sys::Win32::Storage::FileSystem::GetLongPathNameW;
-    let wide: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
-    let mut long = vec![0u16; 260];
-    loop {
-        let capacity = u32::try_from(long.len()).map_err(|_| io::ErrorKind::InvalidFilename)?;
-        // SAFETY: `wide` is NUL-terminated and `long` has room for `capacity` UTF-16 units, as the call requires.
-        let written =
-            unsafe { GetLongPathNameW(wide.as_ptr(), long.as_mut_ptr(), capacity) } as usize;
-        match written {
-            0 => return Err(io::Error::last_os_error()),
-            // Too small: `written` is the size needed, its NUL included.
-            needed if needed > long.len() => long.resize(needed, 0),
-            length => {
-                long.truncate(length);
-                return Ok(Some(PathBuf::from(std::ffi::OsString::from_wide(&long))));
-            }
-        }
-    }
+pub fn opened_path(path: &Path) -> io::Result<Option<PathBuf>> {
+    std::fs::canonicalize(path).map(Some)
 }
 
 #[cfg(not(windows))]
-pub fn long_name(_path: &Path) -> io::Result<Option<PathBuf>> {
+pub fn opened_path(_path: &Path) -> io::Result<Option<PathBuf>> {
     Ok(None)
 }
 

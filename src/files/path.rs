@@ -2,6 +2,7 @@
 //! `resolve`; nothing it returns can name a file outside the root.
 
 use crate::platform;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -59,25 +60,39 @@ fn check_name(name: &str, allow_hidden: bool) -> Result<(), PathError> {
 }
 
 /// Windows also opens a file by other spellings of its name, such as the 8.3 short name `GIT~1` for `.git`, which
-/// `resolve` cannot tell from a plain name. So the names of `path` (below `root`) as Windows spells them in full
-/// go through the same rules; a refusal is reported as not found. Elsewhere a name has one spelling: no cost.
-pub fn check_long_name(root: &Path, path: &Path, allow_hidden: bool) -> io::Result<()> {
-    let Some(long) = platform::long_name(path)? else {
+/// `resolve` cannot tell from a plain name. So the names of `path` (below `root`) as Windows opens them go through
+/// the same rules; a refusal is reported as not found. Elsewhere a name has one spelling: no cost.
+pub fn check_opened_names(root: &Path, path: &Path, allow_hidden: bool) -> io::Result<()> {
+    let not_found = || io::Error::from(io::ErrorKind::NotFound);
+    let Some(opened) = platform::opened_path(path)? else {
         return Ok(());
     };
-    let inside = long
-        .strip_prefix(root)
-        .map_err(|_| io::Error::from(io::ErrorKind::NotFound))?;
-    for component in inside.components() {
-        let name = component.as_os_str().to_str().unwrap_or("\0");
-        if let Err(refusal) = check_name(name, allow_hidden) {
-            if refusal == PathError::Hidden {
-                log::debug!(
-                    "404 for {}: a hidden name (--hidden serves those)",
-                    platform::shown(path).display()
-                );
+    let names: Vec<OsString> = match opened.strip_prefix(root) {
+        Ok(inside) => inside.iter().map(OsStr::to_os_string).collect(),
+        // Out of the root through a link (--follow-symlinks): the name each step of the path opens.
+        Err(_) => {
+            let mut step = root.to_path_buf();
+            let relative = path.strip_prefix(root).map_err(|_| not_found())?;
+            let mut names = Vec::new();
+            for name in relative {
+                step.push(name);
+                let opened = platform::opened_path(&step)?.unwrap_or_else(|| step.clone());
+                names.extend(opened.file_name().map(OsStr::to_os_string));
             }
-            return Err(io::ErrorKind::NotFound.into());
+            names
+        }
+    };
+    for name in names {
+        // A name that is not Unicode could never have come from a URL path.
+        let checked = name.to_str().map(|name| check_name(name, allow_hidden));
+        if checked == Some(Err(PathError::Hidden)) {
+            log::debug!(
+                "404 for {}: a hidden name (--hidden serves those)",
+                platform::shown(path).display()
+            );
+        }
+        if checked != Some(Ok(())) {
+            return Err(not_found());
         }
     }
     Ok(())

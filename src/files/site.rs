@@ -70,11 +70,11 @@ fn for_every_response(value: String) -> Cow<'static, str> {
 
 impl Site {
     /// The metadata of `inside.join(rest)` under the site's symlink policy and, where a file has other spellings
-    /// (Windows' short names), the path rules applied to its long name; `inside` is a folder already known to be
-    /// within the root.
+    /// (Windows' short names), with the path rules applied to the names it opens; `inside` is a folder already
+    /// known to be within the root.
     pub fn metadata_below(&self, inside: &Path, rest: &Path) -> io::Result<Metadata> {
         let metadata = symlinks::metadata_below(&self.root, inside, rest, self.follow_symlinks)?;
-        path::check_long_name(&self.root, &inside.join(rest), self.hidden)?;
+        path::check_opened_names(&self.root, &inside.join(rest), self.hidden)?;
         Ok(metadata)
     }
 }
