@@ -23,6 +23,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand -p 'Port to listen on; 0 picks a free one (the start-up line names it)'
             cand --port 'Port to listen on; 0 picks a free one (the start-up line names it)'
             cand --host 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN'
+            cand --allowed-host 'Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name (''*'', which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost are always answered, and this machine''s name when serving the LAN'
             cand -w 'Executor threads [default: the number of CPUs]'
             cand --workers 'Executor threads [default: the number of CPUs]'
             cand --read-timeout 'Seconds a client has to send a whole request head'
@@ -36,6 +37,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --generate 'Print the man page or a shell''s completion script, then exit'
             cand --listing 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
             cand --spa 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
+            cand --clean-urls 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
             cand --hidden 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
             cand --follow-symlinks 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)'
             cand --cors 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
@@ -62,7 +64,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
     var previous = $words[-2]
     if (has-value ['-r' '--document-root' '--log-file'] $previous) {
         edit:complete-filename $current
-    } elif (has-value ['-p' '--port' '--host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--live' '-q' '--quiet' '-v' '--verbose' '--no-config' '--generate'] $previous) {
+    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--live' '-q' '--quiet' '-v' '--verbose' '--no-config' '--generate'] $previous) {
         # a value that is not a path: nothing to offer
     } elif (str:has-prefix $current '-') {
         lanai-options $@words

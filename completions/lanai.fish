@@ -1,6 +1,7 @@
 complete -c lanai -s r -l document-root -d 'Folder to serve; the later of this and ROOT wins [default: the current folder]' -r -f -a "(__fish_complete_directories)"
 complete -c lanai -s p -l port -d 'Port to listen on; 0 picks a free one (the start-up line names it)' -r
 complete -c lanai -l host -d 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN' -r -f -a "(__fish_print_hostnames)"
+complete -c lanai -l allowed-host -d 'Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name (\'*\', which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost are always answered, and this machine\'s name when serving the LAN' -r -f -a "(__fish_print_hostnames)"
 complete -c lanai -s w -l workers -d 'Executor threads [default: the number of CPUs]' -r
 complete -c lanai -l read-timeout -d 'Seconds a client has to send a whole request head' -r
 complete -c lanai -l keep-alive-timeout -d 'Seconds an idle keep-alive connection may wait for its next request before it is closed' -r
@@ -18,6 +19,7 @@ powershell\t''
 elvish\t''"
 complete -c lanai -l listing -d 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
 complete -c lanai -l spa -d 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
+complete -c lanai -l clean-urls -d 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
 complete -c lanai -l hidden -d 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
 complete -c lanai -l follow-symlinks -d 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)'
 complete -c lanai -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'

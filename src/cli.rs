@@ -40,6 +40,12 @@ pub struct Options {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1", value_hint = ValueHint::Hostname)]
     pub host: String,
 
+    /// Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name ('*',
+    /// which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost
+    /// are always answered, and this machine's name when serving the LAN
+    #[arg(long = "allowed-host", value_name = "NAME", action = ArgAction::Append, value_hint = ValueHint::Hostname)]
+    pub allowed_hosts: Vec<String>,
+
     /// Executor threads [default: the number of CPUs]
     #[arg(short, long, value_name = "N")]
     pub workers: Option<NonZeroUsize>,
@@ -71,6 +77,10 @@ pub struct Options {
     /// Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html
     #[arg(long)]
     pub spa: bool,
+
+    /// Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)
+    #[arg(long)]
+    pub clean_urls: bool,
 
     /// Serve hidden files and folders (names starting with a dot, such as .env or .git/)
     #[arg(long)]

@@ -1,12 +1,16 @@
 use clap::Parser;
+use lanai::app::App;
 use lanai::cli::Options;
 use lanai::config;
-use lanai::files::{self, Site};
+use lanai::files::Site;
 use lanai::generated;
+use lanai::guard::host::HostPolicy;
+use lanai::guard::Guard;
 use lanai::http::connection::{Limits, WRITE_STALL};
 use lanai::http::request::Request;
 use lanai::live::Live;
 use lanai::platform;
+use lanai::rules::Rules;
 use lanai::server::{self, Settings};
 use lanai::shutdown::{self, Stop};
 use std::ffi::OsString;
@@ -61,6 +65,13 @@ fn run(options: Options) -> Result<(), String> {
         }
         Err(error) => return Err(format!("cannot serve '{}': {error}", root.display())),
     };
+    // A folder lanai may not list would start fine and answer 403 to everything.
+    if let Err(error) = std::fs::read_dir(&root) {
+        return Err(format!(
+            "cannot read the folder '{}': {error}; give lanai's user read access to it, or serve another folder",
+            platform::shown(&root).display()
+        ));
+    }
     let workers = options.workers.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
@@ -79,12 +90,24 @@ fn run(options: Options) -> Result<(), String> {
     }
 
     let site = Site::new(root, &options)?;
+    // Read before the start-up line, so that problems in the rules files are reported first.
+    let rules = Rules::load(&site.root);
     let live = options
         .live
         .then(|| Live::start(&site.root, options.hidden))
         .transpose()?;
     let listener = server::bind(&options.host, options.port)?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
+    let hosts = HostPolicy::new(
+        address.ip(),
+        platform::host_name().as_deref(),
+        &options.allowed_hosts,
+    )?;
+    if hosts.allows_anything() {
+        log::warn!(
+            "--allowed-host '*' turns the Host check off: any web page you visit can now read what lanai serves"
+        );
+    }
     let live_note = if live.is_some() {
         " with live reload"
     } else {
@@ -109,12 +132,14 @@ fn run(options: Options) -> Result<(), String> {
         max_connections,
         shutdown_timeout: Duration::from_secs(options.shutdown_timeout),
     };
-    // With --live, its reserved paths come first.
-    let handler = move |request: &Request<'_>| {
-        live.as_ref()
-            .and_then(|live| live.respond(request))
-            .unwrap_or_else(|| files::respond(&site, request))
+    let app = App {
+        guard: Guard::new(hosts),
+        live,
+        rules,
+        clean_urls: options.clean_urls,
+        site,
     };
+    let handler = move |request: &Request<'_>| app.respond(request);
     // The accept loop runs on an executor thread, so a new connection's task usually starts on the thread that
     // accepted it instead of waking another (measured: +15% on the exercise's ab run); main only waits.
     let server = async_std::task::spawn(server::run(listener, handler, settings, stop));

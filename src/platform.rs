@@ -18,6 +18,29 @@ pub fn raise_descriptor_limit() -> Option<u64> {
     None
 }
 
+/// This machine's host name, as other machines on the LAN may know it (plain, or with `.local` by mDNS).
+#[cfg(unix)]
+pub fn host_name() -> Option<String> {
+    let name = rustix::system::uname()
+        .nodename()
+        .to_str()
+        .ok()?
+        .to_string();
+    (!name.is_empty()).then_some(name)
+}
+
+#[cfg(windows)]
+pub fn host_name() -> Option<String> {
+    std::env::var("COMPUTERNAME")
+        .ok()
+        .filter(|name| !name.is_empty())
+}
+
+#[cfg(not(any(unix, windows)))]
+pub fn host_name() -> Option<String> {
+    None
+}
+
 /// A number that tells this file apart from another file of the same size and time: the inode on Unix. Windows'
 /// file index is not exposed by stable std, so there its creation time stands in.
 #[cfg(unix)]

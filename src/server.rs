@@ -105,7 +105,7 @@ where
                             burst::unlogged(more)
                         );
                     }
-                    connection::turn_away(stream).await;
+                    connection::turn_away(stream, peer).await;
                     continue;
                 };
                 // Head and body go out as separate writes; Nagle would hold the second for a delayed ACK.

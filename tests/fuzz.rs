@@ -118,7 +118,7 @@ fn answering_server() -> SocketAddr {
     static ADDR: OnceLock<SocketAddr> = OnceLock::new();
     *ADDR.get_or_init(|| {
         serve_in_process(
-            |_: &Request<'_>| Response::new(http_types::StatusCode::Ok, Body::Empty),
+            |_: &Request<'_>| Response::new(lanai::http::vocabulary::StatusCode::Ok, Body::Empty),
             WRITE_STALL,
         )
     })

@@ -3,7 +3,9 @@
 
 use super::validators::Validators;
 use crate::http::request::Request;
-use http_types::headers::{IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE};
+use crate::http::vocabulary::headers::{
+    IF_MATCH, IF_MODIFIED_SINCE, IF_NONE_MATCH, IF_UNMODIFIED_SINCE,
+};
 use std::time::SystemTime;
 
 #[derive(Debug, PartialEq, Eq)]

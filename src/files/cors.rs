@@ -4,11 +4,11 @@
 use super::site::Site;
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
-use http_types::headers::{
+use crate::http::vocabulary::headers::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_MAX_AGE,
     ACCESS_CONTROL_REQUEST_HEADERS, ALLOW,
 };
-use http_types::{Method, StatusCode};
+use crate::http::vocabulary::{Method, StatusCode};
 
 /// The methods the endpoint answers, for Allow and Access-Control-Allow-Methods.
 pub fn allowed_methods(site: &Site) -> &'static str {

@@ -3,7 +3,7 @@
 //! behind a stale compressed copy.
 
 use crate::http::request::Request;
-use http_types::headers::ACCEPT_ENCODING;
+use crate::http::vocabulary::headers::ACCEPT_ENCODING;
 use std::ffi::OsString;
 use std::fs::Metadata;
 use std::io;

@@ -5,7 +5,7 @@
 use super::conditional::{date, strong_match};
 use super::validators::Validators;
 use crate::http::request::Request;
-use http_types::headers::IF_RANGE;
+use crate::http::vocabulary::headers::IF_RANGE;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum RangeAnswer {

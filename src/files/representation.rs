@@ -7,10 +7,10 @@ use super::range::{self, RangeAnswer};
 use super::validators::Validators;
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
-use http_types::headers::{
+use crate::http::vocabulary::headers::{
     ACCEPT_RANGES, CONTENT_ENCODING, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED, VARY,
 };
-use http_types::StatusCode;
+use crate::http::vocabulary::StatusCode;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -70,7 +70,7 @@ pub fn represent(
             (StatusCode::PartialContent, start, end - start + 1)
         }
         RangeAnswer::Unsatisfiable => {
-            return Response::status_page(StatusCode::RequestedRangeNotSatisfiable)
+            return Response::status_page(StatusCode::RangeNotSatisfiable)
                 .with_header(CONTENT_RANGE, format!("bytes */{len}"));
         }
     };

@@ -2,9 +2,11 @@
 //! date), the per-connection rules of keep-alive, pipelining and framing (connection), the bytes received
 //! (input) and writing responses out (send).
 
+pub mod authority;
 pub mod connection;
 mod date;
 mod input;
 pub mod request;
 pub mod response;
 mod send;
+pub mod vocabulary;

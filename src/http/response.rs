@@ -2,9 +2,9 @@
 //! headers every response carries (Server, Date, Connection, Content-Length).
 
 use super::date;
+use crate::http::vocabulary::headers::HeaderName;
+use crate::http::vocabulary::StatusCode;
 use async_std::channel::Receiver;
-use http_types::headers::HeaderName;
-use http_types::StatusCode;
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::Write;
@@ -62,9 +62,9 @@ impl Response {
 
     /// A short plain-text page for an error status, e.g. `404 Not Found`.
     pub fn status_page(status: StatusCode) -> Self {
-        let text = format!("{} {}\n", status as u16, reason_phrase(status));
+        let text = format!("{} {}\n", status as u16, status.reason());
         Response::new(status, Body::Bytes(text.into_bytes())).with_header(
-            http_types::headers::CONTENT_TYPE,
+            crate::http::vocabulary::headers::CONTENT_TYPE,
             "text/plain; charset=utf-8",
         )
     }
@@ -83,7 +83,7 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
     // Writing into a Vec cannot fail; `write!` formats the number without an allocation.
     let _ = write!(out, "{}", status as u16);
     out.push(b' ');
-    out.extend_from_slice(reason_phrase(status).as_bytes());
+    out.extend_from_slice(status.reason().as_bytes());
     out.extend_from_slice(b"\r\nServer: ");
     out.extend_from_slice(SERVER.as_bytes());
     out.extend_from_slice(b"\r\nDate: ");
@@ -112,20 +112,6 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// The reason phrase RFC 9110 §15 registers. http-types' table has a few wrong or outdated (304 reads "Modified").
-fn reason_phrase(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::NonAuthoritativeInformation => "Non-Authoritative Information",
-        StatusCode::ImUsed => "IM Used",
-        StatusCode::MultipleChoice => "Multiple Choices",
-        StatusCode::NotModified => "Not Modified",
-        StatusCode::PayloadTooLarge => "Content Too Large",
-        StatusCode::RequestedRangeNotSatisfiable => "Range Not Satisfiable",
-        StatusCode::UnprocessableEntity => "Unprocessable Content",
-        other => other.canonical_reason(),
-    }
-}
-
 /// Writes a lowercase header name in the case clients and the exercise expect: each hyphen-separated word
 /// capitalised (`content-type` → `Content-Type`), with the registered exceptions spelled as registered.
 fn append_canonical_name(lowercase: &str, out: &mut Vec<u8>) {
@@ -149,7 +135,7 @@ fn append_canonical_name(lowercase: &str, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http_types::headers::{ALLOW, CONTENT_TYPE, ETAG, LAST_MODIFIED};
+    use crate::http::vocabulary::headers::{ALLOW, CONTENT_TYPE, ETAG, LAST_MODIFIED};
 
     fn canonical(name: &str) -> String {
         let mut out = Vec::new();
@@ -185,17 +171,6 @@ mod tests {
         assert!(head.contains("\r\nConnection: keep-alive\r\n"));
         assert!(head.contains("\r\nContent-Type: text/plain\r\n"));
         assert!(head.ends_with("\r\nContent-Length: 5\r\n\r\n"), "{head}");
-    }
-
-    #[test]
-    fn reason_phrases_follow_rfc_9110() {
-        assert_eq!(reason_phrase(StatusCode::NotModified), "Not Modified");
-        assert_eq!(
-            reason_phrase(StatusCode::RequestedRangeNotSatisfiable),
-            "Range Not Satisfiable"
-        );
-        assert_eq!(reason_phrase(StatusCode::Ok), "OK");
-        assert_eq!(reason_phrase(StatusCode::NotFound), "Not Found");
     }
 
     #[test]

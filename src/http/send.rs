@@ -20,7 +20,14 @@ const SENDFILE_MOST: u64 = 1 << 20;
 /// How often an idle event stream gets a comment line.
 const EVENT_STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// Writes the head and, unless `head_only`, the body. Returns the number of body bytes written.
+/// What writing a response achieved: the body bytes that reached the client (also when it broke off), and
+/// whether all of it went.
+pub struct Sent {
+    pub body_bytes: u64,
+    pub outcome: io::Result<()>,
+}
+
+/// Writes the head (already in `output`) and, unless `head_only`, the body.
 pub async fn send(
     stream: &mut TcpStream,
     output: &mut Vec<u8>,
@@ -28,34 +35,47 @@ pub async fn send(
     head_only: bool,
     stall: Duration,
     stop: &Stop,
-) -> io::Result<u64> {
+) -> Sent {
+    let head_len = output.len() as u64;
+    let mut written = 0;
+    let outcome = send_counted(stream, output, body, head_only, stall, stop, &mut written).await;
+    Sent {
+        body_bytes: written.saturating_sub(head_len),
+        outcome,
+    }
+}
+
+/// `send`, adding every byte that reaches the socket, head included, to `written`.
+async fn send_counted(
+    stream: &mut TcpStream,
+    output: &mut Vec<u8>,
+    body: Body,
+    head_only: bool,
+    stall: Duration,
+    stop: &Stop,
+    written: &mut u64,
+) -> io::Result<()> {
     if head_only {
-        write_all(stream, output, stall).await?;
-        return Ok(0);
+        return write_counted(stream, output, stall, written).await;
     }
     match body {
-        Body::Empty => {
-            write_all(stream, output, stall).await?;
-            Ok(0)
-        }
+        Body::Empty => write_counted(stream, output, stall, written).await,
         Body::Bytes(bytes) => {
             output.extend_from_slice(&bytes);
-            write_all(stream, output, stall).await?;
-            Ok(bytes.len() as u64)
+            write_counted(stream, output, stall, written).await
         }
         Body::EventStream(events) => {
-            write_all(stream, output, stall).await?;
-            stream_events(stream, events, stall, stop).await
+            write_counted(stream, output, stall, written).await?;
+            stream_events(stream, events, stall, stop, written).await
         }
         Body::Shared { bytes, start, len } => {
             output.extend_from_slice(&bytes[start..start + len]);
-            write_all(stream, output, stall).await?;
-            Ok(len as u64)
+            write_counted(stream, output, stall, written).await
         }
         Body::File { file, start, len } => {
-            write_all(stream, output, stall).await?;
+            write_counted(stream, output, stall, written).await?;
             output.clear();
-            send_file(stream, &file, start, len, output, stall).await
+            send_file(stream, &file, start, len, output, stall, written).await
         }
     }
 }
@@ -67,13 +87,13 @@ async fn stream_events(
     events: Receiver<Arc<str>>,
     stall: Duration,
     stop: &Stop,
-) -> io::Result<u64> {
+    written: &mut u64,
+) -> io::Result<()> {
     enum Next {
         Message(Arc<str>),
         Idle,
         Finished,
     }
-    let mut written = 0;
     let mut probe = [0u8; 256];
     let mut reader = stream.clone();
     loop {
@@ -97,10 +117,9 @@ async fn stream_events(
         let text: Arc<str> = match or(or(message, stopping), or(idle, client_left)).await {
             Next::Message(text) => text,
             Next::Idle => Arc::from(": keep-alive\n\n"),
-            Next::Finished => return Ok(written),
+            Next::Finished => return Ok(()),
         };
-        write_all(stream, text.as_bytes(), stall).await?;
-        written += text.len() as u64;
+        write_counted(stream, text.as_bytes(), stall, written).await?;
     }
 }
 
@@ -114,16 +133,22 @@ async fn send_file(
     len: u64,
     buffer: &mut Vec<u8>,
     stall: Duration,
-) -> io::Result<u64> {
+    written: &mut u64,
+) -> io::Result<()> {
     let end = start + len;
     let mut offset = start;
     while offset < end {
         let want = (end - offset).min(SENDFILE_MOST) as usize;
         let sent = match platform::send_file(stream, file, &mut offset, want) {
-            Ok(Some(sent)) => sent,
-            Ok(None) => copy_file_chunk(stream, file, &mut offset, want, buffer, stall).await?,
+            Ok(Some(sent)) => {
+                *written += sent as u64;
+                sent
+            }
+            Ok(None) => {
+                copy_file_chunk(stream, file, &mut offset, want, buffer, stall, written).await?
+            }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                copy_file_chunk(stream, file, &mut offset, want, buffer, stall).await?
+                copy_file_chunk(stream, file, &mut offset, want, buffer, stall, written).await?
             }
             Err(error) => return Err(error),
         };
@@ -132,7 +157,7 @@ async fn send_file(
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
     }
-    Ok(len)
+    Ok(())
 }
 
 /// Reads up to a chunk of `file` at `offset` into `buffer` and writes it, waiting for room as long as the
@@ -144,11 +169,12 @@ async fn copy_file_chunk(
     want: usize,
     buffer: &mut Vec<u8>,
     stall: Duration,
+    written: &mut u64,
 ) -> io::Result<usize> {
     buffer.resize(want.min(FILE_CHUNK), 0);
     file.seek(SeekFrom::Start(*offset))?;
     let read = file.read(buffer)?;
-    write_all(stream, &buffer[..read], stall).await?;
+    write_counted(stream, &buffer[..read], stall, written).await?;
     *offset += read as u64;
     Ok(read)
 }
@@ -156,11 +182,25 @@ async fn copy_file_chunk(
 /// Writes all of `bytes`, failing when one write makes no progress for `stall`: a slow reader is fine, a client
 /// that stopped reading is not.
 pub async fn write_all(stream: &mut TcpStream, bytes: &[u8], stall: Duration) -> io::Result<()> {
-    let mut written = 0;
-    while written < bytes.len() {
-        match async_std::io::timeout(stall, stream.write(&bytes[written..])).await? {
+    write_counted(stream, bytes, stall, &mut 0).await
+}
+
+/// `write_all`, adding the bytes that reached the socket to `written` as they go, so a write that fails part of
+/// the way still counts what went.
+pub async fn write_counted(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    stall: Duration,
+    written: &mut u64,
+) -> io::Result<()> {
+    let mut done = 0;
+    while done < bytes.len() {
+        match async_std::io::timeout(stall, stream.write(&bytes[done..])).await? {
             0 => return Err(io::ErrorKind::WriteZero.into()),
-            count => written += count,
+            count => {
+                done += count;
+                *written += count as u64;
+            }
         }
     }
     Ok(())

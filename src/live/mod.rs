@@ -8,10 +8,10 @@ pub mod inject;
 
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
+use crate::http::vocabulary::headers::{CACHE_CONTROL, CONTENT_TYPE};
+use crate::http::vocabulary::StatusCode;
 use async_std::channel::{self, Receiver, Sender};
 use debounce::{Change, Debouncer};
-use http_types::headers::{CACHE_CONTROL, CONTENT_TYPE};
-use http_types::StatusCode;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};

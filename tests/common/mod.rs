@@ -411,7 +411,7 @@ pub fn big_file(server: &Server) -> std::path::PathBuf {
 /// Sends a GET and reads until the end of the response head. Returns the head and how many body bytes came
 /// with it.
 pub fn start_download(stream: &mut TcpStream, target: &str) -> (String, u64) {
-    write!(stream, "GET {target} HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
     let mut received = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
