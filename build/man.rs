@@ -176,8 +176,8 @@ or
 .TP
 .B 2
 A start-up problem: a bad option or value on the command line or in the config
-file, a document root that is missing or not a folder, a port in use or not
-permitted, or a log file that cannot be opened.
+file, a document root that is missing, not a folder or not readable, a port in
+use or not permitted, or a log file that cannot be opened.
 .B lanai
 names the problem on the first line of standard error and says what to do
 about it.
@@ -243,6 +243,12 @@ By default it listens on 127.0.0.1 only, so nothing else on the network can
 reach it;
 .B \-\-host 0.0.0.0
 shows the root to everyone who can reach the machine.
+It answers only requests whose Host names it: an IP address,
+.IR localhost ,
+this machine's name when it serves the LAN, or a name given with
+.BR \-\-allowed\-host ,
+so a web page cannot read it by pointing a domain of its own at this machine
+(DNS rebinding).
 .PP
 Every request path goes through one resolver that refuses
 .BR .. ,
