@@ -1,145 +1,66 @@
-//! lanai.1, written in man(7) roff from clap's own record of the arguments, so the page lists exactly the options
-//! `--help` does. No maintained man-page generator reads clap 2 (clap_mangen needs clap 4), and clap 2 is frozen
-//! at its last release, so its argument lists (public, though hidden from its docs) keep this shape.
+//! lanai.1: clap_mangen writes the title, NAME and OPTIONS from the command line's definition, so the page lists
+//! exactly the options `--help` does; the synopsis and the prose sections around them are ours, in man(7) roff.
+//! mandoc's style rules want no input line over 80 bytes and each sentence on a line of its own; clap_mangen
+//! writes each help text as one line, so its lines are refilled before they go into the page.
 
-use std::fmt::Write;
-use structopt::clap::App;
+use clap::Command;
+use clap_mangen::Man;
 
 /// The date of the release this page describes; move it with the version.
 const DATE: &str = "2026-11-24";
 
-/// The whole page for `app`, whose name, version, about line and examples (its after-help) it uses.
-pub fn page(app: &App) -> String {
-    let meta = &app.p.meta;
-    let name = meta.name.as_str();
-    let mut page = format!(
-        ".TH {} 1 {DATE} \"{name} {}\" \"User Commands\"\n",
-        name.to_uppercase(),
-        meta.version.unwrap_or_default()
+/// The whole page for `command`, whose examples (the after-help) it also uses.
+pub fn page(command: Command) -> String {
+    let about = command
+        .get_about()
+        .map(|text| text.to_string())
+        .unwrap_or_default();
+    let examples = command
+        .get_after_help()
+        .map(|text| text.to_string())
+        .unwrap_or_default();
+    let man = Man::new(command.disable_help_subcommand(true))
+        .title("LANAI")
+        .date(DATE)
+        .manual("User Commands");
+    // The title carries roff's definition of \*(Aq, the apostrophe clap_mangen writes; the options reuse it.
+    let mut title = Vec::new();
+    man.render_title(&mut title).expect("write to memory");
+    let mut page = String::from_utf8(title).expect("roff is UTF-8");
+    page.push_str(".SH NAME\n");
+    // NAME reads "lanai \- a fast, …": the about line without its capital and full stop.
+    let (first, rest) = about.split_at(about.chars().next().map_or(0, char::len_utf8));
+    let summary = format!(
+        "lanai \\- {}{}",
+        first.to_lowercase(),
+        rest.trim_end_matches('.')
     );
-    let about = meta.about.unwrap_or_default().trim_end_matches('.');
-    section(&mut page, "NAME");
-    fill(&mut page, &format!("{name} - {}", lowercase_first(about)));
-    section(&mut page, "SYNOPSIS");
-    line(&mut page, &format!(".B {name}"));
-    let mut synopsis = String::from("[\\fIOPTIONS\\fR]");
-    for positional in app.p.positionals.values() {
-        let _ = write!(synopsis, " [\\fI{}\\fR]", escape(positional.b.name));
-    }
-    line(&mut page, &synopsis);
-    section(&mut page, "DESCRIPTION");
+    page.push_str(&refill(&summary));
+    page.push_str(SYNOPSIS);
     page.push_str(DESCRIPTION);
-    section(&mut page, "OPTIONS");
-    for entry in entries(app) {
-        line(&mut page, ".TP");
-        line(&mut page, &entry.heading);
-        for paragraph in entry.help.split("\n\n") {
-            sentence(&mut page, paragraph);
-        }
-        if !entry.values.is_empty() {
-            sentence(&mut page, &format!("One of: {}", entry.values.join(", ")));
-        }
-        if let Some(default) = entry.default {
-            sentence(&mut page, &format!("Default: {default}"));
-        }
-    }
+    let mut options = Vec::new();
+    man.render_options_section(&mut options)
+        .expect("write to memory");
+    let options = String::from_utf8(options).expect("roff is UTF-8");
+    page.push_str(&refill(options.trim_start_matches(APOSTROPHE)));
     page.push_str(REFERENCE);
-    section(&mut page, "EXAMPLES");
-    for (command, effect) in examples(meta.more_help.unwrap_or_default()) {
-        line(&mut page, ".TP");
-        line(&mut page, &format!("\\fB{}\\fR", escape(command)));
-        sentence(&mut page, effect);
+    page.push_str(".SH EXAMPLES\n");
+    for (command, effect) in example_lines(&examples) {
+        page.push_str(&format!(".TP\n\\fB{}\\fR\n", command.replace('-', "\\-")));
+        page.push_str(&refill(&format!("{}.", capitalized(effect))));
     }
+    page.push_str(SECURITY);
     page.push_str(SEE_ALSO);
     page
 }
 
-/// One argument as the OPTIONS section shows it.
-struct Entry<'b> {
-    heading: String,
-    help: &'b str,
-    values: Vec<&'b str>,
-    default: Option<String>,
-}
+/// What every clap_mangen section starts with: the definition of the apostrophe string.
+const APOSTROPHE: &str = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
 
-impl<'b> Entry<'b> {
-    fn new(heading: String, long_help: Option<&'b str>, help: Option<&'b str>) -> Self {
-        Entry {
-            heading,
-            help: long_help.or(help).unwrap_or_default(),
-            values: Vec::new(),
-            default: None,
-        }
-    }
-}
-
-/// The positionals, then flags and options in the order cli.rs declares them, then the --help and --version that
-/// clap adds on its own when it parses.
-fn entries<'b>(app: &App<'_, 'b>) -> Vec<Entry<'b>> {
-    let positionals = app.p.positionals.values().map(|positional| {
-        let heading = format!("\\fI{}\\fR", escape(positional.b.name));
-        Entry::new(heading, positional.b.long_help, positional.b.help)
-    });
-    let flags = app.p.flags.iter().map(|flag| {
-        let heading = switch(flag.s.short, flag.s.long, None);
-        (
-            flag.s.unified_ord,
-            Entry::new(heading, flag.b.long_help, flag.b.help),
-        )
-    });
-    let options = app.p.opts.iter().map(|option| {
-        let value_name = option
-            .v
-            .val_names
-            .as_ref()
-            .and_then(|names| names.values().next().copied())
-            .unwrap_or(option.b.name);
-        let heading = switch(option.s.short, option.s.long, Some(value_name));
-        let entry = Entry {
-            values: option.v.possible_vals.clone().unwrap_or_default(),
-            default: option
-                .v
-                .default_val
-                .map(|value| value.to_string_lossy().into_owned()),
-            ..Entry::new(heading, option.b.long_help, option.b.help)
-        };
-        (option.s.unified_ord, entry)
-    });
-    let mut declared: Vec<(usize, Entry)> = flags.chain(options).collect();
-    declared.sort_by_key(|(order, _)| *order);
-    let mut complete = app.clone();
-    complete.p.create_help_and_version();
-    let built_in: Vec<Entry> = complete.p.flags[app.p.flags.len()..]
-        .iter()
-        .map(|flag| Entry::new(switch(flag.s.short, flag.s.long, None), None, flag.b.help))
-        .collect();
-    positionals
-        .chain(declared.into_iter().map(|(_, entry)| entry))
-        .chain(built_in)
-        .collect()
-}
-
-/// `\fB\-p\fR, \fB\-\-port\fR \fIPORT\fR`
-fn switch(short: Option<char>, long: Option<&str>, value_name: Option<&str>) -> String {
-    let mut names = Vec::new();
-    if let Some(short) = short {
-        names.push(format!("\\fB\\-{}\\fR", escape(&short.to_string())));
-    }
-    if let Some(long) = long {
-        names.push(format!("\\fB\\-\\-{}\\fR", escape(long)));
-    }
-    let mut heading = names.join(", ");
-    if let Some(value_name) = value_name {
-        let _ = write!(heading, " \\fI{}\\fR", escape(value_name));
-    }
-    heading
-}
-
-/// The example lines of the after-help: `    COMMAND    EFFECT`, split at the first run of spaces after the command.
-fn examples(after_help: &str) -> Vec<(&str, &str)> {
+/// The example lines of the after-help: `  COMMAND    EFFECT`, split at the first run of spaces after the command.
+fn example_lines(after_help: &str) -> Vec<(&str, &str)> {
     after_help
         .lines()
-        .skip_while(|line| !line.starts_with("EXAMPLES:"))
         .skip(1)
         .filter_map(|line| {
             let line = line.trim();
@@ -149,41 +70,54 @@ fn examples(after_help: &str) -> Vec<(&str, &str)> {
         .collect()
 }
 
-fn section(page: &mut String, title: &str) {
-    page.push_str(&format!(".SH {title}\n"));
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
-/// One input line of roff, as given.
-fn line(page: &mut String, text: &str) {
-    page.push_str(text);
-    page.push('\n');
-}
-
-/// Help text as sentences that each start on a new input line, as roff style asks. A trailing `[default: X]` from
-/// the help becomes a sentence of its own.
-fn sentence(page: &mut String, text: &str) {
-    let text = text.trim();
-    if let Some((help, default)) = text
-        .strip_suffix(']')
-        .and_then(|rest| rest.rsplit_once(" [default: "))
-    {
-        sentence(page, help);
-        return sentence(page, &format!("Default: {default}"));
+/// Each text line of `roff` (requests, starting with `.`, stay as they are) split after every sentence and then
+/// filled to at most 80 bytes, breaking at spaces. Blank lines go: clap_mangen puts one between two `.br` before
+/// a list of values, where mandoc warns that the break is skipped.
+fn refill(roff: &str) -> String {
+    let mut page = String::new();
+    for line in roff.lines() {
+        if line.is_empty() || line == ".br" && page.ends_with(".br\n") {
+            continue;
+        }
+        if line.starts_with('.') {
+            page.push_str(line);
+            page.push('\n');
+            continue;
+        }
+        for sentence in sentences(line) {
+            fill(&mut page, sentence);
+        }
     }
-    let stop = if text.ends_with(|c: char| c.is_alphanumeric() || c == ')') {
-        "."
-    } else {
-        ""
-    };
-    fill(page, &format!("{text}{stop}"));
+    page
 }
 
-/// Plain text, escaped, filling input lines of at most 80 bytes.
+/// `line` cut after each `. ` or `; ` that ends a sentence or clause.
+fn sentences(line: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = line;
+    while let Some(end) = rest.find(". ").filter(|&end| end > 0) {
+        pieces.push(&rest[..=end]);
+        rest = rest[end + 2..].trim_start();
+    }
+    pieces.push(rest);
+    pieces
+}
+
+/// One text of roff as input lines of at most 80 bytes, none starting with a control character.
 fn fill(page: &mut String, text: &str) {
     let mut filled = String::new();
-    for word in escape(text).split_whitespace() {
+    for word in text.split(' ').filter(|word| !word.is_empty()) {
         if !filled.is_empty() && filled.len() + 1 + word.len() > 80 {
-            line(page, &filled);
+            page.push_str(&filled);
+            page.push('\n');
             filled.clear();
         }
         if filled.is_empty() && word.starts_with(['.', '\'']) {
@@ -193,24 +127,18 @@ fn fill(page: &mut String, text: &str) {
         }
         filled.push_str(word);
     }
-    line(page, &filled);
+    page.push_str(&filled);
+    page.push('\n');
 }
 
-/// Backslashes and hyphens in roff: `\e`, and `\-` so options copy and paste as the ASCII minus they are.
-fn escape(text: &str) -> String {
-    text.replace('\\', "\\e").replace('-', "\\-")
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_lowercase().chain(chars).collect())
-        .unwrap_or_default()
-}
+const SYNOPSIS: &str = r#".SH SYNOPSIS
+.B lanai
+[\fIOPTIONS\fR] [\fIROOT\fR]
+"#;
 
 // The prose of the page, in roff: one sentence per input line, none over 80 bytes.
-const DESCRIPTION: &str = r#".B lanai
+const DESCRIPTION: &str = r#".SH DESCRIPTION
+.B lanai
 serves the files of one folder, the document root, over HTTP/1.1.
 It answers GET and HEAD.
 A request for a folder gets the folder's index.html, and a folder named without
@@ -234,18 +162,29 @@ given more than once, the last one counts.
 const REFERENCE: &str = r#".SH EXIT STATUS
 .TP
 .B 0
-After
+A clean stop: after SIGINT, SIGTERM or SIGHUP (Ctrl-C, or closing the console
+on Windows) the responses in flight finished, or
+.B \-\-shutdown\-timeout
+ran out.
+A signal that arrives within a second of the first one is part of the same
+stop.
+Also after
 .BR \-\-help ,
 .B \-\-version
 or
 .BR \-\-generate .
 .TP
 .B 2
-A start-up problem: a bad option on the command line or in the config file, a
-document root that is missing or not a folder, a port in use or not permitted,
-or a log file that cannot be opened.
+A start-up problem: a bad option or value on the command line or in the config
+file, a document root that is missing, not a folder or not readable, a port in
+use or not permitted, or a log file that cannot be opened.
 .B lanai
-says what to do about it in one sentence on standard error.
+names the problem on the first line of standard error and says what to do
+about it.
+.TP
+.B 130
+A second stop signal, a second or more after the first, cut the graceful stop
+short.
 .PP
 Once it is serving,
 .B lanai
@@ -294,6 +233,49 @@ For example:
 \-\-port
 8081
 .EE
+"#;
+
+const SECURITY: &str = r#".SH SECURITY
+.B lanai
+is meant for previewing and for a trusted LAN, not for the open internet: it
+has no TLS and no authentication.
+By default it listens on 127.0.0.1 only, so nothing else on the network can
+reach it;
+.B \-\-host 0.0.0.0
+shows the root to everyone who can reach the machine.
+It answers only requests whose Host names it: an IP address,
+.IR localhost ,
+this machine's name when it serves the LAN, or a name given with
+.BR \-\-allowed\-host ,
+so a web page cannot read it by pointing a domain of its own at this machine
+(DNS rebinding).
+.PP
+Every request path goes through one resolver that refuses
+.BR .. ,
+encoded separators, NUL, drive letters, alternate data streams and Windows
+device names, and answers 404 for them.
+Hidden names (starting with a dot, such as
+.I .env
+or
+.IR .git/ )
+are refused unless
+.B \-\-hidden
+is given, and symbolic links that lead outside the root are refused unless
+.B \-\-follow\-symlinks
+is given; with
+.B \-v
+the log says which option would have allowed a refused path.
+On Windows the rules apply to the long name the system opens, so a short 8.3
+name such as
+.I GIT~1
+is refused like the
+.I .git
+it stands for.
+.PP
+Folders are listed only with
+.BR \-\-listing .
+Request heads, header counts, request bodies and open connections are bounded,
+and slow clients are timed out, so one client cannot exhaust the server.
 "#;
 
 const SEE_ALSO: &str = r#".SH SEE ALSO

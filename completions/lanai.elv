@@ -1,19 +1,22 @@
 
-edit:completion:arg-completer[lanai] = [@words]{
-    fn spaces [n]{
-        repeat $n ' ' | joins ''
+use builtin;
+use str;
+
+set edit:completion:arg-completer[lanai] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
     }
-    fn cand [text desc]{
-        edit:complex-candidate $text &display-suffix=' '(spaces (- 14 (wcswidth $text)))$desc
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
     }
-    command = 'lanai'
-    for word $words[1:-1] {
-        if (has-prefix $word '-') {
+    var command = 'lanai'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
             break
         }
-        command = $command';'$word
+        set command = $command';'$word
     }
-    completions = [
+    var completions = [
         &'lanai'= {
             cand -r 'Folder to serve; the later of this and ROOT wins [default: the current folder]'
             cand --document-root 'Folder to serve; the later of this and ROOT wins [default: the current folder]'
@@ -46,17 +49,33 @@ edit:completion:arg-completer[lanai] = [@words]{
             cand --live 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
             cand -q 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
             cand --quiet 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
-            cand -v 'More detail in the log; repeat for more'
-            cand --verbose 'More detail in the log; repeat for more'
+            cand -v 'More detail in the log, such as why a path was refused; repeat for more'
+            cand --verbose 'More detail in the log, such as why a path was refused; repeat for more'
             cand --open 'Open the site in the default browser once lanai listens ($BROWSER first, then the system''s opener)'
             cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
             cand --print-ca 'Print the certificate of lanai''s local CA (PEM), making the CA first if needed, then exit'
             cand --no-config 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
-            cand -h 'Prints help information'
-            cand --help 'Prints help information'
-            cand -V 'Prints version information'
-            cand --version 'Prints version information'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
     ]
     $completions[$command]
+}
+
+# Added by lanai's build: file names for ROOT and for the values of path options.
+var lanai-options~ = $edit:completion:arg-completer[lanai]
+set edit:completion:arg-completer[lanai] = {|@words|
+    var current = $words[-1]
+    var previous = $words[-2]
+    if (has-value ['-r' '--document-root' '--tls-cert' '--tls-key' '--auth-file' '--log-file'] $previous) {
+        edit:complete-filename $current
+    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--live' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
+        # a value that is not a path: nothing to offer
+    } elif (str:has-prefix $current '-') {
+        lanai-options $@words
+    } else {
+        edit:complete-filename $current
+    }
 }

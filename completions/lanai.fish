@@ -1,34 +1,39 @@
-complete -c lanai -n "__fish_use_subcommand" -s r -l document-root -d 'Folder to serve; the later of this and ROOT wins [default: the current folder]'
-complete -c lanai -n "__fish_use_subcommand" -s p -l port -d 'Port to listen on; 0 picks a free one (the start-up line names it)'
-complete -c lanai -n "__fish_use_subcommand" -l host -d 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN'
-complete -c lanai -n "__fish_use_subcommand" -l allowed-host -d 'Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name (\'*\', which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost are always answered, and this machine\'s name when serving the LAN'
-complete -c lanai -n "__fish_use_subcommand" -s w -l workers -d 'Executor threads [default: the number of CPUs]'
-complete -c lanai -n "__fish_use_subcommand" -l read-timeout -d 'Seconds a client has to send a whole request head'
-complete -c lanai -n "__fish_use_subcommand" -l keep-alive-timeout -d 'Seconds an idle keep-alive connection may wait for its next request before it is closed'
-complete -c lanai -n "__fish_use_subcommand" -l max-connections -d 'Most connections open at once; past it new ones are answered 503 and closed'
-complete -c lanai -n "__fish_use_subcommand" -l shutdown-timeout -d 'Seconds to let responses in flight finish after SIGINT or SIGTERM (Ctrl-C); a second signal exits at once'
-complete -c lanai -n "__fish_use_subcommand" -l cache-control -d 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load'
-complete -c lanai -n "__fish_use_subcommand" -l charset -d 'Append this charset to textual Content-Types, e.g. --charset utf-8'
-complete -c lanai -n "__fish_use_subcommand" -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable'
-complete -c lanai -n "__fish_use_subcommand" -l tls-cert -d 'Serve HTTPS with this PEM certificate chain instead of the local CA\'s (with --tls-key)'
-complete -c lanai -n "__fish_use_subcommand" -l tls-key -d 'The PEM private key of --tls-cert'
-complete -c lanai -n "__fish_use_subcommand" -l auth -d 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable'
-complete -c lanai -n "__fish_use_subcommand" -l auth-file -d 'Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)'
-complete -c lanai -n "__fish_use_subcommand" -l log-file -d 'Also append the log to this file'
-complete -c lanai -n "__fish_use_subcommand" -l generate -d 'Print the man page or a shell\'s completion script, then exit' -r -f -a "man bash zsh fish powershell elvish"
-complete -c lanai -n "__fish_use_subcommand" -l listing -d 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
-complete -c lanai -n "__fish_use_subcommand" -l spa -d 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
-complete -c lanai -n "__fish_use_subcommand" -l clean-urls -d 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
-complete -c lanai -n "__fish_use_subcommand" -l hidden -d 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
-complete -c lanai -n "__fish_use_subcommand" -l follow-symlinks -d 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)'
-complete -c lanai -n "__fish_use_subcommand" -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
-complete -c lanai -n "__fish_use_subcommand" -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
-complete -c lanai -n "__fish_use_subcommand" -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
-complete -c lanai -n "__fish_use_subcommand" -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
-complete -c lanai -n "__fish_use_subcommand" -s v -l verbose -d 'More detail in the log; repeat for more'
-complete -c lanai -n "__fish_use_subcommand" -l open -d 'Open the site in the default browser once lanai listens ($BROWSER first, then the system\'s opener)'
-complete -c lanai -n "__fish_use_subcommand" -l https -d 'Serve HTTPS with a certificate from lanai\'s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
-complete -c lanai -n "__fish_use_subcommand" -l print-ca -d 'Print the certificate of lanai\'s local CA (PEM), making the CA first if needed, then exit'
-complete -c lanai -n "__fish_use_subcommand" -l no-config -d 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
-complete -c lanai -n "__fish_use_subcommand" -s h -l help -d 'Prints help information'
-complete -c lanai -n "__fish_use_subcommand" -s V -l version -d 'Prints version information'
+complete -c lanai -s r -l document-root -d 'Folder to serve; the later of this and ROOT wins [default: the current folder]' -r -f -a "(__fish_complete_directories)"
+complete -c lanai -s p -l port -d 'Port to listen on; 0 picks a free one (the start-up line names it)' -r
+complete -c lanai -l host -d 'Address to listen on: 127.0.0.1 keeps it on this machine, 0.0.0.0 or :: serves the LAN' -r -f -a "(__fish_print_hostnames)"
+complete -c lanai -l allowed-host -d 'Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name (\'*\', which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost are always answered, and this machine\'s name when serving the LAN' -r -f -a "(__fish_print_hostnames)"
+complete -c lanai -s w -l workers -d 'Executor threads [default: the number of CPUs]' -r
+complete -c lanai -l read-timeout -d 'Seconds a client has to send a whole request head' -r
+complete -c lanai -l keep-alive-timeout -d 'Seconds an idle keep-alive connection may wait for its next request before it is closed' -r
+complete -c lanai -l max-connections -d 'Most connections open at once; past it new ones are answered 503 and closed' -r
+complete -c lanai -l shutdown-timeout -d 'Seconds to let responses in flight finish after SIGINT or SIGTERM (Ctrl-C); a second signal exits at once' -r
+complete -c lanai -l cache-control -d 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load' -r
+complete -c lanai -l charset -d 'Append this charset to textual Content-Types, e.g. --charset utf-8' -r
+complete -c lanai -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable' -r
+complete -c lanai -l tls-cert -d 'Serve HTTPS with this PEM certificate chain instead of the local CA\'s (with --tls-key)' -r -F
+complete -c lanai -l tls-key -d 'The PEM private key of --tls-cert' -r -F
+complete -c lanai -l auth -d 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable' -r
+complete -c lanai -l auth-file -d 'Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)' -r -F
+complete -c lanai -l log-file -d 'Also append the log to this file' -r -F
+complete -c lanai -l generate -d 'Print the man page or a shell\'s completion script, then exit' -r -f -a "man\t''
+bash\t''
+zsh\t''
+fish\t''
+powershell\t''
+elvish\t''"
+complete -c lanai -l listing -d 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
+complete -c lanai -l spa -d 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
+complete -c lanai -l clean-urls -d 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
+complete -c lanai -l hidden -d 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
+complete -c lanai -l follow-symlinks -d 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)'
+complete -c lanai -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
+complete -c lanai -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
+complete -c lanai -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
+complete -c lanai -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
+complete -c lanai -s v -l verbose -d 'More detail in the log, such as why a path was refused; repeat for more'
+complete -c lanai -l open -d 'Open the site in the default browser once lanai listens ($BROWSER first, then the system\'s opener)'
+complete -c lanai -l https -d 'Serve HTTPS with a certificate from lanai\'s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
+complete -c lanai -l print-ca -d 'Print the certificate of lanai\'s local CA (PEM), making the CA first if needed, then exit'
+complete -c lanai -l no-config -d 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
+complete -c lanai -s h -l help -d 'Print help'
+complete -c lanai -s V -l version -d 'Print version'

@@ -4,11 +4,11 @@
 //! line, and every option lets a later occurrence win, so the command line overrides the file.
 
 use crate::cli::Options;
+use clap::error::{ContextKind, ContextValue, Error, ErrorKind};
+use clap::Parser;
 use directories::ProjectDirs;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use structopt::clap::{Error, ErrorKind};
-use structopt::StructOpt;
 
 /// Names a config file to read instead of the per-user one.
 pub const PATH_VARIABLE: &str = "LANAI_CONFIG";
@@ -32,7 +32,7 @@ pub fn apply(options: Options, command_line: &[OsString]) -> Result<Options, Str
                 .map(|argument| argument.text.clone().into()),
         )
         .chain(arguments.iter().cloned());
-    Options::from_iter_safe(merged).map_err(|error| first_line(&error))
+    Options::try_parse_from(merged).map_err(|error| first_line(&error))
 }
 
 /// LANAI_CONFIG when it is set (the file must then exist; set empty, it means no file), else `config` in the
@@ -76,7 +76,7 @@ impl ConfigFile {
             let argument = &self.arguments[end - 1];
             match self.parse_with(end, None) {
                 // An option whose value is on the next line.
-                Err(error) if error.kind == ErrorKind::EmptyValue => {}
+                Err(error) if is_missing_value(&error) => {}
                 Err(error) => return Err(self.at(argument, &problem(&error, &argument.text))),
                 // As ROOT it would clash with a folder on the command line; as an option it gives way.
                 Ok(options) if options.root.is_some() => {
@@ -111,7 +111,7 @@ impl ConfigFile {
         let arguments = self.arguments[..count]
             .iter()
             .map(|argument| argument.text.as_str());
-        Options::from_iter_safe(std::iter::once("lanai").chain(arguments).chain(follower))
+        Options::try_parse_from(std::iter::once("lanai").chain(arguments).chain(follower))
     }
 
     fn at(&self, argument: &Argument, problem: &str) -> String {
@@ -138,26 +138,31 @@ fn parse(text: &str) -> Vec<Argument> {
 
 /// What clap found wrong with `text`, in one sentence.
 fn problem(error: &Error, text: &str) -> String {
-    match error.kind {
+    match error.kind() {
         ErrorKind::UnknownArgument => {
-            let suggestion = error
-                .message
-                .lines()
-                .find_map(|line| line.trim().strip_prefix("Did you mean "))
-                .map(|option| format!(" (did you mean {option})"))
-                .unwrap_or_default();
+            let suggestion = match error.get(ContextKind::SuggestedArg) {
+                Some(ContextValue::String(option)) => format!(" (did you mean {option}?)"),
+                _ => String::new(),
+            };
             format!("'{text}' is not an option of lanai{suggestion}")
         }
-        ErrorKind::HelpDisplayed | ErrorKind::VersionDisplayed => {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             format!("'{text}' belongs on the command line, not in a config file")
         }
         _ => first_line(error),
     }
 }
 
+/// An option that ends the arguments without the value it takes (it may be on the next line).
+fn is_missing_value(error: &Error) -> bool {
+    error.kind() == ErrorKind::InvalidValue
+        && matches!(error.get(ContextKind::InvalidValue), Some(ContextValue::String(value)) if value.is_empty())
+}
+
 /// clap's message without its `error: ` label, usage and hints.
 fn first_line(error: &Error) -> String {
-    let line = error.message.lines().next().unwrap_or_default();
+    let message = error.to_string();
+    let line = message.lines().next().unwrap_or_default();
     line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
@@ -206,7 +211,7 @@ mod tests {
             (
                 "-q\n--workers\nmany\n",
                 3,
-                "Invalid value for '--workers <N>'",
+                "invalid value 'many' for '--workers <N>'",
             ),
             (
                 "# a folder\nsite/\n",

@@ -1,3 +1,4 @@
+use clap::Parser;
 use lanai::app::App;
 use lanai::cli::Options;
 use lanai::config;
@@ -21,7 +22,10 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use structopt::StructOpt;
+
+/// Said once at start-up when the root has no index.html and listings are off, the first surprise of a newcomer.
+const NO_INDEX_NOTE: &str =
+    "The folder has no index.html, so / answers 404; start lanai with --listing to list its files.\n";
 
 /// Start-up problems (bad root, port in use, bad arguments, a bad config file) exit with this status.
 const USAGE_ERROR: u8 = 2;
@@ -29,15 +33,16 @@ const USAGE_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let command_line: Vec<OsString> = std::env::args_os().collect();
     // The command line alone first: --help, --version, --generate and its own mistakes need no config file.
-    let options = match Options::from_iter_safe(&command_line) {
+    let options = match Options::try_parse_from(&command_line) {
         Ok(options) => options,
-        Err(error) if error.use_stderr() => {
-            eprintln!("{}", error.message);
-            return ExitCode::from(USAGE_ERROR);
-        }
-        Err(help_or_version) => {
-            println!("{}", help_or_version.message);
-            return ExitCode::SUCCESS;
+        // The problem on the first line, then clap's hint and usage; --help and --version go to stdout.
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(USAGE_ERROR)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     if let Some(artifact) = options.generate {
@@ -73,7 +78,7 @@ fn run(options: Options) -> Result<(), String> {
     if let Err(error) = std::fs::read_dir(&root) {
         return Err(format!(
             "cannot read the folder '{}': {error}; give lanai's user read access to it, or serve another folder",
-            root.display()
+            platform::shown(&root).display()
         ));
     }
     let workers = options.workers.map_or_else(
@@ -83,6 +88,9 @@ fn run(options: Options) -> Result<(), String> {
     // async-std reads this once, when its executor first starts; nothing has started it yet.
     std::env::set_var("ASYNC_STD_THREAD_COUNT", workers.to_string());
     lanai::log::init(options.quiet, options.verbose, options.log_file.as_deref())?;
+    // From here on a stop signal is a clean stop, even one that comes before the server runs.
+    let stop = Stop::new();
+    shutdown::on_signals(stop.clone())?;
     let max_connections = options.max_connections.get();
     if let Some(limit) = platform::raise_descriptor_limit() {
         if let Some(warning) = server::descriptor_warning(max_connections, limit) {
@@ -135,13 +143,17 @@ fn run(options: Options) -> Result<(), String> {
         .transpose()?;
     let ca_page = local_ca.as_ref().map(|_| urls.plain_url(plain::CA_PAGE));
     let qr = lan::wants_qr_code(options.quiet, std::io::stdout().is_terminal());
-    let announcement = urls.announcement(
-        &site.root.display().to_string(),
+    let mut announcement = urls.announcement(
+        &platform::shown(&site.root).display().to_string(),
         live_note,
         ca_page.as_deref(),
         qr,
     );
-    // One write: a reader of the first line only (a script, the tests) must not make a later line fail.
+    if !options.listing && !site.root.join("index.html").is_file() {
+        announcement.push_str(NO_INDEX_NOTE);
+    }
+    // One write, whose failure is ignored: whoever started lanai may read the first line and close the pipe, and
+    // a server must not stop over that (nor may a later line fail for it).
     let mut stdout = std::io::stdout().lock();
     let _ = stdout
         .write_all(announcement.as_bytes())
@@ -165,8 +177,6 @@ fn run(options: Options) -> Result<(), String> {
         shutdown_timeout: Duration::from_secs(options.shutdown_timeout),
         tls,
     };
-    let stop = Stop::new();
-    shutdown::on_signals(stop.clone())?;
     let app = App {
         guard,
         live,

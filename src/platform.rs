@@ -1,8 +1,10 @@
 //! What differs between operating systems, kept behind cfg in this one module.
 
 use async_std::net::TcpStream;
+use std::borrow::Cow;
 use std::fs::{File, Metadata};
 use std::io;
+use std::path::{Path, PathBuf};
 
 /// Raises the soft limit on open descriptors to the hard limit, since every connection needs one, and returns
 /// the limit now in force. `None` where no such per-process limit applies to sockets (Windows).
@@ -140,4 +142,36 @@ pub fn make_private_folder(path: &std::path::Path) -> io::Result<()> {
 #[cfg(not(unix))]
 pub fn make_private_folder(_path: &std::path::Path) -> io::Result<()> {
     Ok(())
+}
+
+/// The path Windows opens for `path`: every name spelled in full, so an 8.3 short name such as `GIT~1` shows as
+/// the `.git` it stands for (std's canonicalize asks the opened handle, GetFinalPathNameByHandleW; Windows' own
+/// GetLongPathNameW is no help under wine, which leaves verbatim `\\?\` paths as they are). `None` where a file
+/// has no second spelling (every OS but Windows), at no cost.
+#[cfg(windows)]
+pub fn opened_path(path: &Path) -> io::Result<Option<PathBuf>> {
+    std::fs::canonicalize(path).map(Some)
+}
+
+#[cfg(not(windows))]
+pub fn opened_path(_path: &Path) -> io::Result<Option<PathBuf>> {
+    Ok(None)
+}
+
+/// `path` as people should read it. Windows' canonical paths start with the verbatim prefix `\\?\`, which turns
+/// off Windows' own rewriting of names and so stays on every path lanai opens; printed, it only confuses.
+#[cfg(windows)]
+pub fn shown(path: &Path) -> Cow<'_, Path> {
+    match path.to_str() {
+        Some(text) if text.starts_with(r"\\?\UNC\") => {
+            Cow::Owned(format!(r"\\{}", &text[8..]).into())
+        }
+        Some(text) if text.starts_with(r"\\?\") => Cow::Borrowed(Path::new(&text[4..])),
+        _ => Cow::Borrowed(path),
+    }
+}
+
+#[cfg(not(windows))]
+pub fn shown(path: &Path) -> Cow<'_, Path> {
+    Cow::Borrowed(path)
 }

@@ -1,7 +1,8 @@
 //! Graceful shutdown: a stop that every connection can watch. The first SIGINT or SIGTERM (Ctrl-C or closing the
-//! console on Windows) raises it; a second one exits at once.
+//! console on Windows) raises it; a second one, a while later, exits at once.
 
 use async_std::channel::{self, Receiver, Sender};
+use std::time::{Duration, Instant};
 
 /// Exit status after a second signal cut the graceful shutdown short (128 + SIGINT, as shells report Ctrl-C).
 pub const INTERRUPTED: i32 = 130;
@@ -39,15 +40,47 @@ impl Default for Stop {
     }
 }
 
-/// Raises `stop` on the first termination signal and exits with [`INTERRUPTED`] on the second.
+/// Signals this soon after the first are the same stop. One stop often arrives twice: GNU `timeout` signals its
+/// child and then the child's process group, and a terminal's Ctrl-C reaches every process of the group.
+pub const SAME_STOP: Duration = Duration::from_secs(1);
+
+/// What a termination signal does, given when the first one came.
+#[derive(Debug, PartialEq, Eq)]
+enum Reaction {
+    /// The first signal: stop gracefully.
+    Stop,
+    /// The same stop arriving again.
+    Ignore,
+    /// Someone asking again, later: exit at once.
+    Exit,
+}
+
+fn react(first: Option<Instant>, now: Instant) -> Reaction {
+    match first {
+        None => Reaction::Stop,
+        Some(first) if now.duration_since(first) < SAME_STOP => Reaction::Ignore,
+        Some(_) => Reaction::Exit,
+    }
+}
+
+/// Raises `stop` on the first termination signal and exits with [`INTERRUPTED`] on one that comes at least
+/// [`SAME_STOP`] later.
 pub fn on_signals(stop: Stop) -> Result<(), String> {
+    let mut first = None;
     ctrlc::set_handler(move || {
-        if stop.is_raised() {
-            log::warn!("second signal: exiting now");
-            std::process::exit(INTERRUPTED);
+        let now = Instant::now();
+        match react(first, now) {
+            Reaction::Stop => {
+                first = Some(now);
+                log::info!("stopping: no new connections; a second signal exits at once");
+                stop.raise();
+            }
+            Reaction::Ignore => log::debug!("another signal for the same stop"),
+            Reaction::Exit => {
+                log::warn!("second signal: exiting now");
+                std::process::exit(INTERRUPTED);
+            }
         }
-        log::info!("stopping: no new connections; a second signal exits at once");
-        stop.raise();
     })
     .map_err(|error| format!("cannot handle termination signals: {error}"))
 }
@@ -77,5 +110,14 @@ mod tests {
                 .expect("the waiter wakes");
         });
         assert!(stop.is_raised());
+    }
+
+    #[test]
+    fn a_signal_within_a_second_of_the_first_is_the_same_stop() {
+        let start = Instant::now();
+        assert_eq!(react(None, start), Reaction::Stop);
+        let soon = start + Duration::from_millis(5);
+        assert_eq!(react(Some(start), soon), Reaction::Ignore);
+        assert_eq!(react(Some(start), start + SAME_STOP), Reaction::Exit);
     }
 }

@@ -10,7 +10,6 @@ use lanai::http::request::Request;
 use lanai::http::response::{Body, Response};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -55,7 +54,7 @@ fn clients_that_disconnect_mid_transfer_free_their_descriptors_at_once() {
     big_file(&server);
     assert_eq!(server.get("/httptest/dir2/").status, 200);
     let idle = server.descriptors_settle_to(0, Duration::from_millis(300));
-    let downloads: Vec<TcpStream> = (0..20)
+    let downloads: Vec<std::net::TcpStream> = (0..20)
         .map(|_| {
             let mut stream = server.connect();
             start_download(&mut stream, "/big.bin");

@@ -62,12 +62,41 @@ fn a_second_signal_exits_at_once() {
     let (mut server, _stalled) = stalled_download(&["--shutdown-timeout", "300"]);
     server.signal("TERM");
     // Still waiting for the stalled download...
-    assert!(server.exit_status(Duration::from_millis(500)).is_none());
+    assert!(server.exit_status(Duration::from_millis(1200)).is_none());
     server.signal("INT");
     let status = server
         .exit_status(Duration::from_secs(10))
         .expect("exits at once");
     assert_eq!(status.code(), Some(130));
+}
+
+#[test]
+fn a_signal_twice_at_once_is_one_stop() {
+    let (mut server, _stalled) = stalled_download(&["--shutdown-timeout", "1"]);
+    // As GNU timeout does: the process, then its process group, which holds it again.
+    server.signal("TERM");
+    server.signal("TERM");
+    let status = server.exit_status(Duration::from_secs(10)).expect("exits");
+    assert_eq!(status.code(), Some(0));
+}
+
+/// `timeout --preserve-status -s TERM 1 lanai …` signals lanai and then its process group, lanai again: one stop.
+#[cfg(target_os = "linux")]
+#[test]
+fn gnu_timeout_stops_it_cleanly_every_time() {
+    let root = exercise_root();
+    for run in 0..3 {
+        let status = std::process::Command::new("timeout")
+            .args(["--preserve-status", "-s", "TERM", "1"])
+            .arg(env!("CARGO_BIN_EXE_lanai"))
+            .args(["--port", "0", "--quiet"])
+            .arg(root.path())
+            .env("LANAI_CONFIG", "")
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run GNU timeout");
+        assert_eq!(status.code(), Some(0), "run {run}");
+    }
 }
 
 /// lanai with `args`, and a client that started a large download and reads no more of it.

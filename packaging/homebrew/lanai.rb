@@ -1,9 +1,10 @@
-# Homebrew formula for lanai (for a tap: Formula/lanai.rb). At each release: set url and sha256.
+# Homebrew formula for lanai (for a tap: Formula/lanai.rb). A template: scripts/release fills in the @…@ fields
+# (version, home and the source archive's sha256).
 class Lanai < Formula
   desc "Fast, safe static file server for previewing sites and sharing folders"
-  homepage "https://github.com/OWNER/lanai"
-  url "https://github.com/OWNER/lanai/archive/refs/tags/v0.1.0.tar.gz"
-  sha256 "0000000000000000000000000000000000000000000000000000000000000000"
+  homepage "@HOME@"
+  url "@HOME@/releases/download/v@VERSION@/lanai-@VERSION@.tar.gz"
+  sha256 "@SOURCE_SHA256@"
   license any_of: ["MIT", "Apache-2.0"]
 
   depends_on "rust" => :build

@@ -93,6 +93,13 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
     let safe = path::resolve(request.path(), site.hidden).map_err(|error| match error {
         PathError::BadEncoding => Response::status_page(StatusCode::BadRequest),
         PathError::Refused => Response::status_page(StatusCode::NotFound),
+        PathError::Hidden => {
+            log::debug!(
+                "404 for {}: a hidden name (--hidden serves those)",
+                request.path()
+            );
+            Response::status_page(StatusCode::NotFound)
+        }
     })?;
     if is_rules_file(&safe.relative) {
         return Err(Response::status_page(StatusCode::NotFound));
@@ -125,7 +132,7 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
                 shown_as: shown_as(&safe),
                 dir: target,
             }),
-            _ => Err(Response::status_page(StatusCode::NotFound)),
+            _ => Err(no_index_page()),
         };
     }
     if safe.trailing_slash || !metadata.is_file() {
@@ -138,6 +145,15 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
         metadata,
         cacheable: true,
     })
+}
+
+/// A folder without index.html while listings are off: 404, with a page that says how to get a listing, the
+/// first thing a newcomer serving a plain folder sees.
+fn no_index_page() -> Response {
+    const PAGE: &str = "404 Not Found\n\nThis folder has no index.html. \
+        Start lanai with --listing to see a list of its files here.\n";
+    Response::new(StatusCode::NotFound, Body::Bytes(PAGE.into()))
+        .with_header(CONTENT_TYPE, "text/plain; charset=utf-8")
 }
 
 /// Whether the site serves something at `url_path` itself: a file, or a folder with an index (any folder with

@@ -1,7 +1,10 @@
 //! The one place that turns a URL path into a path below the document root. Every request goes through
 //! `resolve`; nothing it returns can name a file outside the root.
 
-use std::path::PathBuf;
+use crate::platform;
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::path::{Path, PathBuf};
 
 /// A path relative to the document root, made only of plain names.
 #[derive(Debug, PartialEq, Eq)]
@@ -15,9 +18,11 @@ pub struct SafePath {
 pub enum PathError {
     /// Not a decodable path: a broken `%` escape, or a name that is not UTF-8 (answer 400).
     BadEncoding,
-    /// Decodes, but names something we never serve: `..`, an encoded separator, NUL, a hidden name, or a name
-    /// Windows would not treat as plain (answer 404, so nothing is revealed about what exists).
+    /// Decodes, but names something we never serve: `..`, an encoded separator, NUL, or a name Windows would not
+    /// treat as plain (answer 404, so nothing is revealed about what exists).
     Refused,
+    /// A hidden name (starting with a dot), refused by default: 404, and `-v` logs that --hidden serves it.
+    Hidden,
 }
 
 /// Decodes `url_path` (the target without its query) segment by segment and checks every segment. Names starting
@@ -33,18 +38,64 @@ pub fn resolve(url_path: &str, allow_hidden: bool) -> Result<SafePath, PathError
         if segment.is_empty() || segment == "." {
             continue;
         }
-        if segment == ".." || segment.starts_with('.') && !allow_hidden {
-            return Err(PathError::Refused);
-        }
-        if segment.contains(['/', '\\', '\0']) || is_windows_hazard(&segment) {
-            return Err(PathError::Refused);
-        }
+        check_name(&segment, allow_hidden)?;
         relative.push(segment);
     }
     Ok(SafePath {
         relative,
         trailing_slash: url_path.ends_with('/'),
     })
+}
+
+/// The rules for one name of a path: `..`, separators, NUL and names Windows treats specially are refused, and
+/// hidden names unless `allow_hidden`.
+fn check_name(name: &str, allow_hidden: bool) -> Result<(), PathError> {
+    if name == ".." || name.contains(['/', '\\', '\0']) || is_windows_hazard(name) {
+        return Err(PathError::Refused);
+    }
+    if name.starts_with('.') && !allow_hidden {
+        return Err(PathError::Hidden);
+    }
+    Ok(())
+}
+
+/// Windows also opens a file by other spellings of its name, such as the 8.3 short name `GIT~1` for `.git`, which
+/// `resolve` cannot tell from a plain name. So the names of `path` (below `root`) as Windows opens them go through
+/// the same rules; a refusal is reported as not found. Elsewhere a name has one spelling: no cost.
+pub fn check_opened_names(root: &Path, path: &Path, allow_hidden: bool) -> io::Result<()> {
+    let not_found = || io::Error::from(io::ErrorKind::NotFound);
+    let Some(opened) = platform::opened_path(path)? else {
+        return Ok(());
+    };
+    let names: Vec<OsString> = match opened.strip_prefix(root) {
+        Ok(inside) => inside.iter().map(OsStr::to_os_string).collect(),
+        // Out of the root through a link (--follow-symlinks): the name each step of the path opens.
+        Err(_) => {
+            let mut step = root.to_path_buf();
+            let relative = path.strip_prefix(root).map_err(|_| not_found())?;
+            let mut names = Vec::new();
+            for name in relative {
+                step.push(name);
+                let opened = platform::opened_path(&step)?.unwrap_or_else(|| step.clone());
+                names.extend(opened.file_name().map(OsStr::to_os_string));
+            }
+            names
+        }
+    };
+    for name in names {
+        // A name that is not Unicode could never have come from a URL path.
+        let checked = name.to_str().map(|name| check_name(name, allow_hidden));
+        if checked == Some(Err(PathError::Hidden)) {
+            log::debug!(
+                "404 for {}: a hidden name (--hidden serves those)",
+                platform::shown(path).display()
+            );
+        }
+        if checked != Some(Ok(())) {
+            return Err(not_found());
+        }
+    }
+    Ok(())
 }
 
 /// True for a name Windows would not treat as a plain name inside a folder: a drive or stream (`C:`, `a:b`), one
@@ -146,7 +197,8 @@ mod tests {
             resolve("/.well-known/x", true).unwrap().relative,
             PathBuf::from(".well-known/x")
         );
-        assert_eq!(resolve("/.well-known/x", false), Err(PathError::Refused));
+        assert_eq!(resolve("/.well-known/x", false), Err(PathError::Hidden));
+        assert_eq!(resolve("/a/.git/config", false), Err(PathError::Hidden));
         assert_eq!(resolve("/a/..", true), Err(PathError::Refused));
         assert_eq!(resolve("/a/%2e%2e", true), Err(PathError::Refused));
     }
@@ -197,11 +249,6 @@ mod tests {
             "/..%5c..%5cetc",
             "/a%5cb",
             "/a%00.txt",
-            "/..;/etc/passwd",
-            "/.env",
-            "/.git/config",
-            "/a/.hidden/b",
-            "/%2eenv",
             "/C:/Windows/win.ini",
             "/c%3a/x",
             "/a:b",
@@ -215,6 +262,15 @@ mod tests {
             "/lpt9.log",
         ] {
             assert_eq!(resolve(path, false), Err(PathError::Refused), "{path}");
+        }
+        for path in [
+            "/.env",
+            "/.git/config",
+            "/a/.hidden/b",
+            "/%2eenv",
+            "/..;/etc/passwd",
+        ] {
+            assert_eq!(resolve(path, false), Err(PathError::Hidden), "{path}");
         }
     }
 }

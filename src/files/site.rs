@@ -2,7 +2,7 @@
 //! the headers that go on every response.
 
 use super::cache::FileCache;
-use super::symlinks;
+use super::{path, symlinks};
 use crate::cli::Options;
 use crate::http::vocabulary::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
 use std::borrow::Cow;
@@ -69,10 +69,13 @@ fn for_every_response(value: String) -> Cow<'static, str> {
 }
 
 impl Site {
-    /// The metadata of `inside.join(rest)` under the site's symlink policy; `inside` is a folder already known to
-    /// be within the root.
+    /// The metadata of `inside.join(rest)` under the site's symlink policy and, where a file has other spellings
+    /// (Windows' short names), with the path rules applied to the names it opens; `inside` is a folder already
+    /// known to be within the root.
     pub fn metadata_below(&self, inside: &Path, rest: &Path) -> io::Result<Metadata> {
-        symlinks::metadata_below(&self.root, inside, rest, self.follow_symlinks)
+        let metadata = symlinks::metadata_below(&self.root, inside, rest, self.follow_symlinks)?;
+        path::check_opened_names(&self.root, &inside.join(rest), self.hidden)?;
+        Ok(metadata)
     }
 }
 
@@ -121,11 +124,11 @@ pub fn user_field(name: &str, value: &str) -> Result<HeaderName, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use structopt::StructOpt;
+    use clap::Parser;
 
     fn headers(args: &[&str]) -> Result<Vec<(String, String)>, String> {
         let options =
-            Options::from_iter_safe(std::iter::once("lanai").chain(args.iter().copied())).unwrap();
+            Options::try_parse_from(std::iter::once("lanai").chain(args.iter().copied())).unwrap();
         let site = Site::new(PathBuf::from("/"), &options)?;
         Ok(site
             .common_headers

@@ -26,6 +26,10 @@ pub fn metadata_below(
         if metadata.file_type().is_symlink() {
             let target = full.canonicalize()?;
             if !target.starts_with(root) {
+                log::debug!(
+                    "404 for {}: a symbolic link leads outside the root (--follow-symlinks follows it)",
+                    crate::platform::shown(&full).display()
+                );
                 return Err(io::ErrorKind::NotFound.into());
             }
             return std::fs::metadata(&target);

@@ -34,7 +34,7 @@ impl Live {
         if root.join(".lanai").exists() {
             log::warn!(
                 "--live answers /.lanai/ itself; the folder {} will not be served",
-                root.join(".lanai").display()
+                crate::platform::shown(&root.join(".lanai")).display()
             );
         }
         let (sender, receiver) = mpsc::channel::<PathBuf>();
@@ -51,7 +51,12 @@ impl Live {
             .map_err(|error| format!("cannot watch for changes: {error}"))?;
         watcher
             .watch(root, RecursiveMode::Recursive)
-            .map_err(|error| format!("cannot watch {} for changes: {error}", root.display()))?;
+            .map_err(|error| {
+                format!(
+                    "cannot watch {} for changes: {error}",
+                    crate::platform::shown(root).display()
+                )
+            })?;
         let hub = Arc::new(Hub::default());
         let announcer = hub.clone();
         let root = root.to_path_buf();
