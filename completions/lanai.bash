@@ -20,7 +20,7 @@ _lanai() {
 
     case "${cmd}" in
         lanai)
-            opts=" -q -v -h -V -r -p -w  --listing --spa --clean-urls --hidden --follow-symlinks --cors --isolate --live --quiet --verbose --open --https --print-ca --no-config --help --version --document-root --port --host --allowed-host --workers --read-timeout --keep-alive-timeout --max-connections --shutdown-timeout --cache-control --charset --header --tls-cert --tls-key --auth --auth-file --log-file --generate  <ROOT> "
+            opts=" -q -v -h -V -r -p -w  --listing --spa --clean-urls --hidden --follow-symlinks --cors --isolate --live --quiet --verbose --open --https --print-ca --no-config --help --version --document-root --port --host --allowed-host --workers --read-timeout --keep-alive-timeout --max-connections --shutdown-timeout --cache-control --charset --header --proxy --proxy-timeout --tls-cert --tls-key --auth --auth-file --log-file --generate  <ROOT> "
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -84,6 +84,14 @@ _lanai() {
                     return 0
                     ;;
                 --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -105,6 +105,17 @@ pub struct Options {
     #[structopt(long)]
     pub isolate: bool,
 
+    /// Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g.
+    /// --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL's own path. Repeatable: the longest
+    /// matching prefix wins. WebSocket upgrades and streamed bodies pass through
+    #[structopt(long = "proxy", value_name = "PREFIX=URL", number_of_values = 1)]
+    pub proxies: Vec<String>,
+
+    /// Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its
+    /// answer before lanai gives up (504 when nothing was answered yet)
+    #[structopt(long, value_name = "SECONDS", default_value = "60", parse(try_from_str = positive_seconds))]
+    pub proxy_timeout: u64,
+
     /// Live reload: watch the folder and update open pages on every save (stylesheets swap in place)
     #[structopt(long)]
     pub live: bool,
