@@ -1,62 +1,13 @@
-//! --proxy against real upstreams: scripts/test-upstream.py (standard-library Python) started by each test, and
-//! the real lanai binary in front of it.
+//! --proxy against real upstreams: scripts/test-upstream.py (standard-library Python, common::upstream) started
+//! by each test, and the real lanai binary in front of it.
 
 mod common;
 
-use common::{connect_to, read_to_close, ReplyReader, Server, INDEX_BODY, PAGE_BODY};
-use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use common::upstream::Upstream;
+use common::{connect_to, ReplyReader, Server, INDEX_BODY, PAGE_BODY};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// The test upstream, killed when dropped.
-struct Upstream {
-    child: Child,
-    port: u16,
-}
-
-impl Upstream {
-    fn start() -> Upstream {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-upstream.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start python3 scripts/test-upstream.py");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("no port from the upstream: {line:?}"));
-        Upstream { child, port }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// One request straight to the upstream, bypassing lanai.
-    fn get(&self, target: &str) -> String {
-        let mut stream = connect_to(([127, 0, 0, 1], self.port).into());
-        write!(
-            stream,
-            "GET {target} HTTP/1.1\r\nHost: up\r\nConnection: close\r\n\r\n"
-        )
-        .unwrap();
-        let reply = String::from_utf8(read_to_close(&mut stream)).unwrap();
-        reply.split_once("\r\n\r\n").unwrap().1.to_string()
-    }
-}
-
-impl Drop for Upstream {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// lanai over the exercise root with these `--proxy` rules (and any other arguments).
 fn lanai(rules: &[String], extra: &[&str]) -> Server {
