@@ -33,6 +33,8 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --cache-control 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load'
             cand --charset 'Append this charset to textual Content-Types, e.g. --charset utf-8'
             cand --header 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable'
+            cand --proxy 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL''s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through'
+            cand --proxy-timeout 'Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its answer before lanai gives up (504 when nothing was answered yet)'
             cand --tls-cert 'Serve HTTPS with this PEM certificate chain instead of the local CA''s (with --tls-key)'
             cand --tls-key 'The PEM private key of --tls-cert'
             cand --auth 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable'
@@ -71,7 +73,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
     var previous = $words[-2]
     if (has-value ['-r' '--document-root' '--tls-cert' '--tls-key' '--auth-file' '--log-file'] $previous) {
         edit:complete-filename $current
-    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--live' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
+    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
         # a value that is not a path: nothing to offer
     } elif (str:has-prefix $current '-') {
         lanai-options $@words

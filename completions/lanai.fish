@@ -10,6 +10,8 @@ complete -c lanai -l shutdown-timeout -d 'Seconds to let responses in flight fin
 complete -c lanai -l cache-control -d 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load' -r
 complete -c lanai -l charset -d 'Append this charset to textual Content-Types, e.g. --charset utf-8' -r
 complete -c lanai -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable' -r
+complete -c lanai -l proxy -d 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL\'s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through' -r
+complete -c lanai -l proxy-timeout -d 'Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its answer before lanai gives up (504 when nothing was answered yet)' -r
 complete -c lanai -l tls-cert -d 'Serve HTTPS with this PEM certificate chain instead of the local CA\'s (with --tls-key)' -r -F
 complete -c lanai -l tls-key -d 'The PEM private key of --tls-cert' -r -F
 complete -c lanai -l auth -d 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable' -r

@@ -106,6 +106,17 @@ pub struct Options {
     #[arg(long)]
     pub isolate: bool,
 
+    /// Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g.
+    /// --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL's own path. Repeatable: the longest
+    /// matching prefix wins. WebSocket upgrades and streamed bodies pass through
+    #[arg(long = "proxy", value_name = "PREFIX=URL", action = ArgAction::Append)]
+    pub proxies: Vec<String>,
+
+    /// Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its
+    /// answer before lanai gives up (504 when nothing was answered yet)
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = positive_seconds)]
+    pub proxy_timeout: u64,
+
     /// Live reload: watch the folder and update open pages on every save (stylesheets swap in place)
     #[arg(long)]
     pub live: bool,

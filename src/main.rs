@@ -12,6 +12,7 @@ use lanai::http::request::Request;
 use lanai::lan;
 use lanai::live::Live;
 use lanai::platform;
+use lanai::proxy::Proxy;
 use lanai::rules::Rules;
 use lanai::server::{self, Settings};
 use lanai::shutdown::{self, Stop};
@@ -106,6 +107,7 @@ fn run(options: Options) -> Result<(), String> {
         .live
         .then(|| Live::start(&site.root, options.hidden))
         .transpose()?;
+    let proxy = Proxy::new(&options.proxies, Duration::from_secs(options.proxy_timeout))?;
     let listener = server::bind(&options.host, options.port)?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     let lan_addresses = lan::lan_addresses();
@@ -164,6 +166,10 @@ fn run(options: Options) -> Result<(), String> {
             "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
         );
     }
+    // In the log, not on stdout: whoever reads the start-up line may close stdout after it.
+    for rule in proxy.describe() {
+        log::info!("proxying {rule}");
+    }
     if options.open {
         lan::open(urls.local.clone());
     }
@@ -180,6 +186,7 @@ fn run(options: Options) -> Result<(), String> {
     let app = App {
         guard,
         live,
+        proxy,
         rules,
         clean_urls: options.clean_urls,
         site,

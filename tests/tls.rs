@@ -246,3 +246,20 @@ fn a_client_that_is_not_http_nor_tls_ends_only_its_connection() {
     let ca = print_ca(data.path());
     assert!(https_get(server.addr, "localhost", &ca, "/").is_ok());
 }
+
+#[test]
+fn a_proxied_request_over_tls_tells_the_upstream_it_was_https() {
+    let upstream = common::upstream::Upstream::start();
+    let data = tempfile::tempdir().unwrap();
+    let rule = format!("/api={}", upstream.url());
+    let server = start(data.path(), &["--https", "--proxy", &rule]);
+    let ca = print_ca(data.path());
+    let (head, body, _) = https_get(server.addr, "localhost", &ca, "/api/echo").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
+    let body = String::from_utf8(body).unwrap();
+    assert!(body.contains("field X-Forwarded-Proto: https\n"), "{body}");
+    assert!(
+        body.contains("field X-Forwarded-Host: localhost\n"),
+        "{body}"
+    );
+}

@@ -10,6 +10,7 @@ use super::send::{send, write_all, write_counted};
 use super::stream::Stream;
 use crate::http::vocabulary::headers::RETRY_AFTER;
 use crate::http::vocabulary::{Method, StatusCode};
+use crate::proxy;
 use crate::shutdown::Stop;
 use async_std::net::TcpStream;
 use futures_lite::future;
@@ -135,6 +136,26 @@ async fn serve_requests<S: Stream, H>(
                 };
                 let started = Instant::now();
                 let response = handler(&request);
+                if let Body::Proxied(forward) = response.body {
+                    // The exchange needs the input buffer the request borrows: its line is kept as text.
+                    let line = RequestLine(&request).to_string();
+                    drop(witness);
+                    input.consume(head_len);
+                    let client = proxy::Client {
+                        stream: &mut stream,
+                        input: &mut input,
+                        address: peer.ip(),
+                        stall: limits.write_stall,
+                    };
+                    let exchanged = proxy::exchange(*forward, client, stop).await;
+                    log_access(peer, line, exchanged.status, exchanged.body_bytes, started);
+                    if !exchanged.keep_alive {
+                        return close(stream, &mut input, true).await;
+                    }
+                    idle = input.is_empty();
+                    deadline = next_head_deadline(idle, limits);
+                    continue;
+                }
                 let status = response.status;
                 let body_len = match request.body {
                     RequestBody::Length(length) => length,
@@ -186,12 +207,7 @@ async fn serve_requests<S: Stream, H>(
                     return;
                 }
                 idle = input.is_empty();
-                deadline = Instant::now()
-                    + if idle {
-                        limits.keep_alive_timeout
-                    } else {
-                        limits.read_timeout
-                    };
+                deadline = next_head_deadline(idle, limits);
             }
             Ok(None) => match read_head_bytes(&mut stream, &mut input, deadline, stop).await {
                 Ok(0) => return,
@@ -227,6 +243,17 @@ async fn serve_requests<S: Stream, H>(
             }
         }
     }
+}
+
+/// When the next head must have arrived: an idle connection waits for the keep-alive timeout, a pipelined head
+/// already under way gets the read timeout.
+fn next_head_deadline(idle: bool, limits: &Limits) -> Instant {
+    Instant::now()
+        + if idle {
+            limits.keep_alive_timeout
+        } else {
+            limits.read_timeout
+        }
 }
 
 /// Reads more of a head. A connection that has received nothing of it is idle, and shutdown closes it at once
@@ -325,16 +352,17 @@ async fn close<S: Stream>(stream: S, input: &mut InputBuffer, client_may_be_send
 fn log_access(
     peer: SocketAddr,
     request_line: impl fmt::Display,
-    status: StatusCode,
+    status: impl Into<u16>,
     body_bytes: u64,
     started: Instant,
 ) {
+    let status: u16 = status.into();
     log::info!(
         target: "lanai::access",
         "{} \"{}\" {} {} {:.3}ms",
         peer.ip(),
         request_line,
-        status as u16,
+        status,
         body_bytes,
         started.elapsed().as_secs_f64() * 1000.0
     );

@@ -18,8 +18,13 @@ impl InputBuffer {
     const LARGEST: usize = MAX_HEAD + 1024;
 
     pub fn new() -> Self {
+        Self::with_capacity(Self::INITIAL)
+    }
+
+    /// A buffer of `size` bytes from the start, for relaying bodies: bigger reads, fewer system calls.
+    pub fn with_capacity(size: usize) -> Self {
         InputBuffer {
-            bytes: vec![0; Self::INITIAL],
+            bytes: vec![0; size],
             start: 0,
             end: 0,
         }

@@ -5,9 +5,9 @@
 pub mod authority;
 pub mod connection;
 mod date;
-mod input;
+pub(crate) mod input;
 pub mod request;
 pub mod response;
-mod send;
+pub(crate) mod send;
 pub mod stream;
 pub mod vocabulary;

@@ -77,6 +77,9 @@ async fn send_counted<S: Stream>(
             output.clear();
             send_file(stream, &file, start, len, output, stall, written).await
         }
+        Body::Proxied(_) => {
+            unreachable!("the connection gives proxied requests to proxy::exchange")
+        }
     }
 }
 

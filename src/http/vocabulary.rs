@@ -106,6 +106,12 @@ impl StatusCode {
     }
 }
 
+impl From<StatusCode> for u16 {
+    fn from(status: StatusCode) -> u16 {
+        status.code()
+    }
+}
+
 /// A header field name, kept in lowercase; the response encoder writes it in canonical case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct HeaderName(Cow<'static, str>);
