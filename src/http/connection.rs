@@ -120,7 +120,7 @@ async fn serve_requests<H>(
                     note: panic_note,
                 };
                 let started = Instant::now();
-                let response = handler(&request);
+                let response = handler(&request).settle().await;
                 let status = response.status;
                 let body_len = match request.body {
                     RequestBody::Length(length) => length,

@@ -7,7 +7,9 @@ use crate::http::vocabulary::StatusCode;
 use async_std::channel::Receiver;
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::Write;
+use std::future::Future;
+use std::io::{self, Write};
+use std::pin::Pin;
 use std::sync::Arc;
 
 const SERVER: &str = concat!("lanai/", env!("CARGO_PKG_VERSION"));
@@ -30,7 +32,17 @@ pub enum Body {
     /// Server-Sent Events: each message is written as it arrives, until the client leaves. It has no length,
     /// so the connection closes after it.
     EventStream(Receiver<Arc<str>>),
+    /// `Bytes`, `Shared` and `File` bodies sent one after another (the parts of multipart/byteranges).
+    Parts(Vec<Body>),
+    /// Bytes made by another thread as it goes (a compression too large to keep), ended by the channel's end
+    /// or an error. It has no length, so the connection closes after it.
+    Chunks(Receiver<io::Result<Vec<u8>>>),
+    /// A body being made off the executor threads (a compression); `Response::settle` waits for it before the
+    /// head is written, as the head carries its length.
+    Pending(PendingBody),
 }
+
+pub type PendingBody = Pin<Box<dyn Future<Output = io::Result<Body>> + Send>>;
 
 impl Body {
     /// The length of the content, or `None` when the end of the connection marks its end.
@@ -40,7 +52,11 @@ impl Body {
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::Shared { len, .. } => *len as u64,
             Body::File { len, .. } => *len,
-            Body::EventStream(_) => return None,
+            Body::Parts(parts) => parts
+                .iter()
+                .map(Body::content_length)
+                .sum::<Option<u64>>()?,
+            Body::EventStream(_) | Body::Chunks(_) | Body::Pending(_) => return None,
         })
     }
 }
@@ -72,6 +88,21 @@ impl Response {
     pub fn with_header(mut self, name: HeaderName, value: impl Into<Cow<'static, str>>) -> Self {
         self.headers.push((name, value.into()));
         self
+    }
+
+    /// The response with its body made: waits for a pending body without holding an executor thread. A body
+    /// that cannot be made turns the answer into a 500, as nothing of it has been sent yet.
+    pub async fn settle(self) -> Response {
+        match self.body {
+            Body::Pending(pending) => match pending.await {
+                Ok(body) => Response { body, ..self },
+                Err(error) => {
+                    log::warn!("a response body could not be made: {error}");
+                    Response::status_page(StatusCode::InternalServerError)
+                }
+            },
+            body => Response { body, ..self },
+        }
     }
 }
 

@@ -57,7 +57,48 @@ pub async fn send(
             output.clear();
             send_file(stream, &file, start, len, output, stall).await
         }
+        Body::Parts(parts) => send_parts(stream, output, parts, stall).await,
+        Body::Chunks(chunks) => {
+            write_all(stream, output, stall).await?;
+            let mut written = 0;
+            while let Ok(chunk) = chunks.recv().await {
+                let chunk = chunk?;
+                write_all(stream, &chunk, stall).await?;
+                written += chunk.len() as u64;
+            }
+            Ok(written)
+        }
+        Body::Pending(_) => Err(io::Error::other("a pending body reached the socket")),
     }
+}
+
+/// Writes the parts one after another: bytes gather in `output` (after the head) until a file part, which goes
+/// out as any file does.
+async fn send_parts(
+    stream: &mut TcpStream,
+    output: &mut Vec<u8>,
+    parts: Vec<Body>,
+    stall: Duration,
+) -> io::Result<u64> {
+    let mut written = 0;
+    for part in parts {
+        let bytes = match &part {
+            Body::Bytes(bytes) => &bytes[..],
+            Body::Shared { bytes, start, len } => &bytes[*start..start + len],
+            Body::File { file, start, len } => {
+                write_all(stream, output, stall).await?;
+                output.clear();
+                written += send_file(stream, file, *start, *len, output, stall).await?;
+                output.clear();
+                continue;
+            }
+            _ => return Err(io::Error::other("a part must be bytes or a file")),
+        };
+        output.extend_from_slice(bytes);
+        written += bytes.len() as u64;
+    }
+    write_all(stream, output, stall).await?;
+    Ok(written)
 }
 
 /// Writes Server-Sent Events as they come, with a comment line every so often so that proxies and browsers keep
