@@ -20,7 +20,7 @@ _lanai() {
 
     case "${cmd}" in
         lanai)
-            opts=" -q -v -h -V -r -p -w  --listing --spa --hidden --follow-symlinks --cors --isolate --live --quiet --verbose --no-config --help --version --document-root --port --host --workers --read-timeout --keep-alive-timeout --max-connections --shutdown-timeout --cache-control --charset --header --log-file --generate  <ROOT> "
+            opts=" -q -v -h -V -r -p -w  --listing --spa --hidden --follow-symlinks --cors --isolate --live --no-compress --quiet --verbose --no-config --help --version --document-root --port --host --workers --read-timeout --keep-alive-timeout --max-connections --shutdown-timeout --cache-control --charset --header --compress-cache --log-file --generate  <ROOT> "
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -80,6 +80,10 @@ _lanai() {
                     return 0
                     ;;
                 --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --compress-cache)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

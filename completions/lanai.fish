@@ -9,6 +9,7 @@ complete -c lanai -n "__fish_use_subcommand" -l shutdown-timeout -d 'Seconds to 
 complete -c lanai -n "__fish_use_subcommand" -l cache-control -d 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load'
 complete -c lanai -n "__fish_use_subcommand" -l charset -d 'Append this charset to textual Content-Types, e.g. --charset utf-8'
 complete -c lanai -n "__fish_use_subcommand" -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable'
+complete -c lanai -n "__fish_use_subcommand" -l compress-cache -d 'Memory for compressed responses kept for reuse, e.g. 64M; a body over an eighth of it is compressed as it is sent instead'
 complete -c lanai -n "__fish_use_subcommand" -l log-file -d 'Also append the log to this file'
 complete -c lanai -n "__fish_use_subcommand" -l generate -d 'Print the man page or a shell\'s completion script, then exit' -r -f -a "man bash zsh fish powershell elvish"
 complete -c lanai -n "__fish_use_subcommand" -l listing -d 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
@@ -18,6 +19,7 @@ complete -c lanai -n "__fish_use_subcommand" -l follow-symlinks -d 'Follow symbo
 complete -c lanai -n "__fish_use_subcommand" -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
 complete -c lanai -n "__fish_use_subcommand" -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
 complete -c lanai -n "__fish_use_subcommand" -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
+complete -c lanai -n "__fish_use_subcommand" -l no-compress -d 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'
 complete -c lanai -n "__fish_use_subcommand" -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
 complete -c lanai -n "__fish_use_subcommand" -s v -l verbose -d 'More detail in the log; repeat for more'
 complete -c lanai -n "__fish_use_subcommand" -l no-config -d 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
