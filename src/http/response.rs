@@ -216,6 +216,23 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_body_is_awaited_and_one_that_fails_is_a_500() {
+        let pending = |result: io::Result<Body>| {
+            Response::new(StatusCode::Ok, Body::Pending(Box::pin(async { result })))
+                .with_header(CONTENT_TYPE, "text/plain")
+        };
+        let made =
+            futures_lite::future::block_on(pending(Ok(Body::Bytes(b"made".to_vec()))).settle());
+        assert_eq!(made.status, StatusCode::Ok);
+        assert_eq!(made.body.content_length(), Some(4));
+        assert_eq!(made.headers.len(), 1);
+        let failed = futures_lite::future::block_on(
+            pending(Err(io::ErrorKind::UnexpectedEof.into())).settle(),
+        );
+        assert_eq!(failed.status, StatusCode::InternalServerError);
+    }
+
+    #[test]
     fn error_pages_name_their_status() {
         let response = Response::status_page(StatusCode::MethodNotAllowed);
         let mut out = Vec::new();
