@@ -95,19 +95,15 @@ impl Encoder {
 }
 
 /// Types worth compressing: text and the textual formats of the web. Everything else (images but SVG, audio,
-/// video, woff/woff2, archives, compressed files) is compressed already or would not shrink.
+/// video, woff/woff2, archives, compressed files) is compressed already or would not shrink. `content_type` is
+/// as lanai makes it (mime.rs): lowercase, perhaps with a charset.
 fn is_compressible(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim();
     essence.starts_with("text/")
         || essence.ends_with("+xml")
         || essence.ends_with("+json")
         || matches!(
-            essence.as_str(),
+            essence,
             "application/javascript"
                 | "application/x-javascript"
                 | "application/json"
