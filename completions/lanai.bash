@@ -20,7 +20,7 @@ _lanai() {
 
     case "${cmd}" in
         lanai)
-            opts=" -q -v -h -V -r -p -w  --listing --spa --hidden --follow-symlinks --cors --isolate --live --no-compress --quiet --verbose --no-config --help --version --document-root --port --host --workers --read-timeout --keep-alive-timeout --max-connections --shutdown-timeout --cache-control --charset --header --compress-cache --log-file --generate  <ROOT> "
+            opts=" -q -v -h -V -r -p -w  --listing --spa --clean-urls --hidden --follow-symlinks --cors --isolate --live --no-compress --quiet --verbose --open --https --print-ca --no-config --help --version --document-root --port --host --allowed-host --workers --read-timeout --keep-alive-timeout --max-connections --shutdown-timeout --cache-control --charset --header --compress-cache --tls-cert --tls-key --auth --auth-file --log-file --generate  <ROOT> "
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -44,6 +44,10 @@ _lanai() {
                     return 0
                     ;;
                 --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allowed-host)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -84,6 +88,22 @@ _lanai() {
                     return 0
                     ;;
                 --compress-cache)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,6 +39,12 @@ pub struct Options {
     #[structopt(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub host: String,
 
+    /// Also answer requests for this host name (NAME), a domain and its subdomains (.DOMAIN), or any name ('*',
+    /// which lets every web page read what lanai serves); repeatable. IP addresses, localhost and *.localhost
+    /// are always answered, and this machine's name when serving the LAN
+    #[structopt(long = "allowed-host", value_name = "NAME", number_of_values = 1)]
+    pub allowed_hosts: Vec<String>,
+
     /// Executor threads [default: the number of CPUs]
     #[structopt(short, long, value_name = "N")]
     pub workers: Option<NonZeroUsize>,
@@ -70,6 +76,10 @@ pub struct Options {
     /// Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html
     #[structopt(long)]
     pub spa: bool,
+
+    /// Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)
+    #[structopt(long)]
+    pub clean_urls: bool,
 
     /// Serve hidden files and folders (names starting with a dot, such as .env or .git/)
     #[structopt(long)]
@@ -115,6 +125,35 @@ pub struct Options {
     /// More detail in the log; repeat for more
     #[structopt(short, long, parse(from_occurrences), overrides_with = "quiet")]
     pub verbose: u8,
+
+    /// Open the site in the default browser once lanai listens ($BROWSER first, then the system's opener)
+    #[structopt(long)]
+    pub open: bool,
+
+    /// Serve HTTPS with a certificate from lanai's own local CA, made on first use; plain HTTP
+    /// on the same port is redirected, except the page that offers the CA to install
+    #[structopt(long)]
+    pub https: bool,
+
+    /// Serve HTTPS with this PEM certificate chain instead of the local CA's (with --tls-key)
+    #[structopt(long, value_name = "FILE", parse(from_os_str), requires = "tls-key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert
+    #[structopt(long, value_name = "FILE", parse(from_os_str), requires = "tls-cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Print the certificate of lanai's local CA (PEM), making the CA first if needed, then exit
+    #[structopt(long)]
+    pub print_ca: bool,
+
+    /// Ask for this user name and password (HTTP Basic) before serving anything; repeatable
+    #[structopt(long = "auth", value_name = "USER:PASSWORD", number_of_values = 1)]
+    pub auth: Vec<String>,
+
+    /// Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)
+    #[structopt(long, value_name = "FILE", parse(from_os_str))]
+    pub auth_file: Option<PathBuf>,
 
     /// Also append the log to this file
     #[structopt(long, value_name = "PATH", parse(from_os_str))]

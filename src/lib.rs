@@ -1,13 +1,18 @@
 //! lanai: a static file server. The path of a request reads top to bottom: server (accept) → http::connection →
-//! http::request → files (resolve path, respond) → http::response. live adds the --live change stream.
+//! http::request → app (guard → route → endpoint: live or files) → http::response.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod files;
 pub mod generated;
+pub mod guard;
 pub mod http;
+pub mod lan;
 pub mod live;
 pub mod log;
 pub mod platform;
+pub mod rules;
 pub mod server;
 pub mod shutdown;
+pub mod tls;

@@ -1,15 +1,25 @@
+use lanai::app::App;
 use lanai::cli::Options;
 use lanai::config;
-use lanai::files::{self, Site};
+use lanai::files::Site;
 use lanai::generated;
+use lanai::guard::auth::Auth;
+use lanai::guard::host::HostPolicy;
+use lanai::guard::Guard;
 use lanai::http::connection::{Limits, WRITE_STALL};
 use lanai::http::request::Request;
+use lanai::lan;
 use lanai::live::Live;
 use lanai::platform;
+use lanai::rules::Rules;
 use lanai::server::{self, Settings};
 use lanai::shutdown::{self, Stop};
+use lanai::tls::authority::{self, LocalCa};
+use lanai::tls::{self, plain, Tls};
 use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 use structopt::StructOpt;
 
@@ -44,6 +54,10 @@ fn main() -> ExitCode {
 }
 
 fn run(options: Options) -> Result<(), String> {
+    if options.print_ca {
+        print!("{}", LocalCa::open(&authority::data_folder()?)?.cert_pem);
+        return Ok(());
+    }
     let root = options.root();
     let root = match root.canonicalize() {
         Ok(canonical) if canonical.is_dir() => canonical,
@@ -55,6 +69,13 @@ fn run(options: Options) -> Result<(), String> {
         }
         Err(error) => return Err(format!("cannot serve '{}': {error}", root.display())),
     };
+    // A folder lanai may not list would start fine and answer 403 to everything.
+    if let Err(error) = std::fs::read_dir(&root) {
+        return Err(format!(
+            "cannot read the folder '{}': {error}; give lanai's user read access to it, or serve another folder",
+            root.display()
+        ));
+    }
     let workers = options.workers.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
@@ -70,21 +91,70 @@ fn run(options: Options) -> Result<(), String> {
     }
 
     let site = Site::new(root, &options)?;
+    // Read before the start-up line, so that problems in the rules files are reported first.
+    let rules = Rules::load(&site.root);
+    let auth = Auth::from_options(&options.auth, options.auth_file.as_deref())?;
     let live = options
         .live
         .then(|| Live::start(&site.root, options.hidden))
         .transpose()?;
     let listener = server::bind(&options.host, options.port)?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
+    let lan_addresses = lan::lan_addresses();
+    let host_name = lan::host_name();
+    let hosts = HostPolicy::new(address.ip(), host_name.as_deref(), &options.allowed_hosts)?;
+    if hosts.allows_anything() {
+        log::warn!(
+            "--allowed-host '*' turns the Host check off: any web page you visit can now read what lanai serves"
+        );
+    }
+    let guard = Arc::new(Guard::new(hosts, auth));
     let live_note = if live.is_some() {
         " with live reload"
     } else {
         ""
     };
-    println!(
-        "lanai serving {} at http://{address}/{live_note}",
-        site.root.display()
+    let https = options.https || options.tls_cert.is_some();
+    let scheme = if https { "https" } else { "http" };
+    let urls = lan::urls(scheme, address, &lan_addresses, host_name.as_deref());
+    let local_ca = (https && options.tls_cert.is_none())
+        .then(|| LocalCa::open(&authority::data_folder()?))
+        .transpose()?;
+    let tls = https
+        .then(|| {
+            let source = match (&local_ca, &options.tls_cert, &options.tls_key) {
+                (Some(ca), _, _) => {
+                    let ips: Vec<_> = lan_addresses.iter().map(|address| address.ip).collect();
+                    tls::Source::LocalCa(ca, tls::leaf_names(&ips, host_name.as_deref()))
+                }
+                (None, Some(cert), Some(key)) => tls::Source::Files { cert, key },
+                _ => return Err("--tls-cert needs --tls-key".to_string()),
+            };
+            Tls::new(source, urls.local_authority(), guard.clone()).map(Arc::new)
+        })
+        .transpose()?;
+    let ca_page = local_ca.as_ref().map(|_| urls.plain_url(plain::CA_PAGE));
+    let qr = lan::wants_qr_code(options.quiet, std::io::stdout().is_terminal());
+    let announcement = urls.announcement(
+        &site.root.display().to_string(),
+        live_note,
+        ca_page.as_deref(),
+        qr,
     );
+    // One write: a reader of the first line only (a script, the tests) must not make a later line fail.
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(announcement.as_bytes())
+        .and_then(|()| stdout.flush());
+    drop(stdout);
+    if guard.asks_for_credentials() && !https && !address.ip().is_loopback() {
+        log::warn!(
+            "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
+        );
+    }
+    if options.open {
+        lan::open(urls.local.clone());
+    }
     let settings = Settings {
         limits: Limits {
             read_timeout: Duration::from_secs(options.read_timeout),
@@ -93,15 +163,18 @@ fn run(options: Options) -> Result<(), String> {
         },
         max_connections,
         shutdown_timeout: Duration::from_secs(options.shutdown_timeout),
+        tls,
     };
     let stop = Stop::new();
     shutdown::on_signals(stop.clone())?;
-    // With --live, its reserved paths come first.
-    let handler = move |request: &Request<'_>| {
-        live.as_ref()
-            .and_then(|live| live.respond(request))
-            .unwrap_or_else(|| files::respond(&site, request))
+    let app = App {
+        guard,
+        live,
+        rules,
+        clean_urls: options.clean_urls,
+        site,
     };
+    let handler = move |request: &Request<'_>| app.respond(request);
     // The accept loop runs on an executor thread, so a new connection's task usually starts on the thread that
     // accepted it instead of waking another (measured: +15% on the exercise's ab run); main only waits.
     let server = async_std::task::spawn(server::run(listener, handler, settings, stop));

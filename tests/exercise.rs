@@ -209,7 +209,7 @@ fn head_carries_get_headers_without_body() {
         let mut stream = server.connect();
         stream
             .write_all(
-                format!("HEAD {target} HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+                format!("HEAD {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
                     .as_bytes(),
             )
             .unwrap();

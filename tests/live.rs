@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 fn open_events(server: &Server) -> (TcpStream, String) {
     let mut stream = server.connect();
     stream
-        .write_all(b"GET /.lanai/events HTTP/1.1\r\nHost: h\r\nAccept: text/event-stream\r\n\r\n")
+        .write_all(
+            b"GET /.lanai/events HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n",
+        )
         .unwrap();
     let mut received = Vec::new();
     let mut byte = [0u8; 1];

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 fn pipelined_requests_are_answered_in_order() {
     let server = Server::start(&[]);
     let mut stream = server.connect();
-    let requests = "GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\n\r\n\
-                    GET /httptest/dir2/page.html HTTP/1.1\r\nHost: h\r\n\r\n\
-                    GET /httptest/dir1/dir12/dir123/deep.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n";
+    let requests = "GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\n\r\n\
+                    GET /httptest/dir2/page.html HTTP/1.1\r\nHost: localhost\r\n\r\n\
+                    GET /httptest/dir1/dir12/dir123/deep.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
     stream.write_all(requests.as_bytes()).unwrap();
     let mut replies = ReplyReader::new(stream);
     assert_eq!(replies.next(false).body, INDEX_BODY);
@@ -30,7 +30,7 @@ fn http_1_1_keeps_alive_until_asked_to_close() {
     for _ in 0..3 {
         replies
             .stream
-            .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\n\r\n")
+            .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
             .unwrap();
         let reply = replies.next(false);
         assert_eq!(reply.header("Connection"), Some("keep-alive"));
@@ -38,7 +38,7 @@ fn http_1_1_keeps_alive_until_asked_to_close() {
     }
     replies
         .stream
-        .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .unwrap();
     assert_eq!(replies.next(false).header("Connection"), Some("close"));
     assert!(replies.closed());
@@ -99,7 +99,7 @@ fn a_request_body_does_not_desynchronise_the_connection() {
     replies
         .stream
         .write_all(
-            b"POST /httptest/dir2/page.html HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\n",
+            b"POST /httptest/dir2/page.html HTTP/1.1\r\nHost: localhost\r\nContent-Length: 11\r\n\r\n",
         )
         .unwrap();
     std::thread::sleep(Duration::from_millis(50));
@@ -107,7 +107,7 @@ fn a_request_body_does_not_desynchronise_the_connection() {
     replies.stream.write_all(b"GET /x HTTP").unwrap();
     replies
         .stream
-        .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\n\r\n")
+        .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     assert_eq!(replies.next(false).status, 405);
     let second = replies.next(false);
@@ -119,7 +119,7 @@ fn a_request_body_does_not_desynchronise_the_connection() {
 fn a_chunked_body_closes_the_connection_after_the_answer() {
     let server = Server::start(&[]);
     let raw = server.exchange(
-        b"POST /httptest/dir2/page.html HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"POST /httptest/dir2/page.html HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
     );
     let text = String::from_utf8(raw).unwrap();
     assert!(text.starts_with("HTTP/1.1 405 "), "{text}");
@@ -141,14 +141,14 @@ fn malformed_requests_get_400_and_a_close() {
     for raw in [
         &b"GARBAGE\r\n\r\n"[..],
         b"GET / HTTP/1.1\r\n\r\n",
-        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nBad Header\r\n\r\n",
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n",
         b"GET /httptest/dir2/ HTTP/1.1\r\nHost : h\r\n\r\n",
-        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
-        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nX-Folded: a\r\n b\r\n\r\n",
-        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nX-Control: a\x01b\r\n\r\n",
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nX-Folded: a\r\n b\r\n\r\n",
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nX-Control: a\x01b\r\n\r\n",
         b"GET /httptest/dir2/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
-        b"GET nothing HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"GET nothing HTTP/1.1\r\nHost: localhost\r\n\r\n",
     ] {
         let reply = server.exchange(raw);
         assert!(status_of(&reply).starts_with("HTTP/1.1 400 "), "{:?} → {:?}", String::from_utf8_lossy(raw), status_of(&reply));
@@ -161,15 +161,18 @@ fn malformed_requests_get_400_and_a_close() {
 #[test]
 fn oversized_heads_are_refused() {
     let server = Server::start(&[]);
-    let long_line = format!("GET /{} HTTP/1.1\r\nHost: h\r\n\r\n", "a".repeat(9000));
+    let long_line = format!(
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "a".repeat(9000)
+    );
     assert!(status_of(&server.exchange(long_line.as_bytes())).starts_with("HTTP/1.1 414 "));
     let big_head = format!(
-        "GET / HTTP/1.1\r\nHost: h\r\nX-Big: {}\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n",
         "a".repeat(17 * 1024)
     );
     assert!(status_of(&server.exchange(big_head.as_bytes())).starts_with("HTTP/1.1 431 "));
     let many = format!(
-        "GET / HTTP/1.1\r\nHost: h\r\n{}\r\n",
+        "GET / HTTP/1.1\r\nHost: localhost\r\n{}\r\n",
         "X-Field: v\r\n".repeat(101)
     );
     assert!(status_of(&server.exchange(many.as_bytes())).starts_with("HTTP/1.1 431 "));
@@ -194,10 +197,13 @@ fn other_http_versions_are_refused() {
 }
 
 #[test]
-fn absolute_form_targets_use_their_path() {
+fn absolute_form_targets_use_their_path_and_their_host() {
     let server = Server::start(&[]);
-    let reply = server.get("http://example.com/httptest/dir2/page.html?q=1");
+    let reply = server.get("http://localhost:80/httptest/dir2/page.html?q=1");
     assert_eq!(reply.body, PAGE_BODY);
+    // The target's host is checked in place of the Host field (here `localhost`).
+    let foreign = server.get("http://example.com/httptest/dir2/page.html");
+    assert_eq!(foreign.status, 403);
 }
 
 #[test]
@@ -230,7 +236,7 @@ fn an_incomplete_head_times_out_with_408() {
     let mut stream = server.connect();
     let started = Instant::now();
     stream
-        .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\n")
+        .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\n")
         .unwrap();
     let reply = read_to_close(&mut stream);
     assert!(
@@ -247,7 +253,9 @@ fn a_trickled_head_is_bounded_as_a_whole() {
     let mut stream = server.connect();
     let started = Instant::now();
     // One byte every 200 ms never completes the head; the timeout covers the whole head, not each read.
-    for byte in b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa".iter() {
+    for byte in
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: aaaaaaaaaaaaaaaaaaaa".iter()
+    {
         if stream.write_all(&[*byte]).is_err() {
             break;
         }

@@ -15,7 +15,7 @@ fn a_signal_lets_downloads_finish_closes_idle_connections_and_exits_0() {
     big_file(&server);
     let mut idle = ReplyReader::new(server.connect());
     idle.stream
-        .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: h\r\n\r\n")
+        .write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     assert_eq!(idle.next(false).status, 200);
     let mut download = server.connect();

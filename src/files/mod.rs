@@ -20,13 +20,14 @@ mod site;
 mod symlinks;
 mod validators;
 
-pub use site::Site;
+pub use site::{user_field, Site};
 
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::vocabulary::headers::{ACCEPT, ALLOW, LOCATION};
 use crate::http::vocabulary::{Method, StatusCode};
 use crate::live;
+use crate::rules;
 use path::{PathError, SafePath};
 use precompressed::Variant;
 use representation::{represent, represent_encoded, Content, Representation};
@@ -107,6 +108,9 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
         PathError::BadEncoding => Response::status_page(StatusCode::BadRequest),
         PathError::Refused => Response::status_page(StatusCode::NotFound),
     })?;
+    if is_rules_file(&safe.relative) {
+        return Err(Response::status_page(StatusCode::NotFound));
+    }
     let target = site.root.join(&safe.relative);
     let metadata = match site.metadata_below(&site.root, &safe.relative) {
         Ok(metadata) => metadata,
@@ -148,6 +152,35 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
         metadata,
         cacheable: true,
     })
+}
+
+/// Whether the site serves something at `url_path` itself: a file, or a folder with an index (any folder with
+/// --listing). The rules files' shadowing and --clean-urls ask this.
+pub fn serves(site: &Site, url_path: &str) -> bool {
+    let Ok(safe) = path::resolve(url_path, site.hidden) else {
+        return false;
+    };
+    if is_rules_file(&safe.relative) {
+        return false;
+    }
+    match site.metadata_below(&site.root, &safe.relative) {
+        Ok(metadata) if metadata.is_file() => !safe.trailing_slash,
+        Ok(metadata) if metadata.is_dir() => {
+            site.listing
+                || site
+                    .metadata_below(&site.root.join(&safe.relative), Path::new(INDEX_FILE))
+                    .is_ok_and(|index| index.is_file())
+        }
+        _ => false,
+    }
+}
+
+/// `_redirects` and `_headers` at the root configure the site and are never served; compared without regard
+/// to case, as Windows and macOS open them.
+fn is_rules_file(relative: &Path) -> bool {
+    [rules::REDIRECTS_FILE, rules::HEADERS_FILE]
+        .iter()
+        .any(|name| relative.as_os_str().eq_ignore_ascii_case(name))
 }
 
 /// For --spa: a browser navigating to a client-side route (no extension in its last segment). Browsers name

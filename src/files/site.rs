@@ -97,25 +97,29 @@ fn parse_header(text: &str) -> Result<(HeaderName, String), String> {
     let (name, value) = text
         .split_once(':')
         .ok_or_else(|| invalid("has no colon"))?;
+    let value = value.trim();
+    let name = user_field(name, value).map_err(|why| invalid(&why))?;
+    Ok((name, value.to_string()))
+}
+
+/// Checks a header field a user wants on responses (--header, `_headers`): a token for a name, no control
+/// characters in the value, and not one of the fields lanai manages itself. Returns the name.
+pub fn user_field(name: &str, value: &str) -> Result<HeaderName, String> {
     let is_token = |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
     if name.is_empty() || !name.bytes().all(is_token) {
-        return Err(invalid("has an invalid field name"));
+        return Err("has an invalid field name".into());
     }
-    let value = value.trim();
     if value
         .bytes()
         .any(|byte| byte.is_ascii_control() && byte != b'\t')
     {
-        return Err(invalid("has a control character in its value"));
+        return Err("has a control character in its value".into());
     }
     let name: HeaderName = name.into();
     if RESERVED.contains(&name.as_str()) {
-        return Err(format!(
-            "--header cannot set {}: lanai manages that field itself",
-            name.as_str()
-        ));
+        return Err(format!("sets {name}, which lanai manages itself"));
     }
-    Ok((name, value.to_string()))
+    Ok(name)
 }
 
 #[cfg(test)]

@@ -6,17 +6,19 @@
 use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request};
 use super::response::{encode_head, Body, Response};
-use super::send::{send, write_all};
+use super::send::{send, write_all, write_counted};
+use super::stream::Stream;
 use crate::http::vocabulary::headers::RETRY_AFTER;
 use crate::http::vocabulary::{Method, StatusCode};
 use crate::shutdown::Stop;
 use async_std::net::TcpStream;
 use futures_lite::future;
+use futures_lite::AsyncWriteExt;
 use futures_lite::FutureExt;
 use std::any::Any;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -43,13 +45,14 @@ pub const WRITE_STALL: Duration = Duration::from_secs(30);
 
 /// Serves one connection until it closes. A panic anywhere in it (the handler included) ends this connection
 /// only, and is logged with the request line being answered.
-pub async fn serve<H>(
-    stream: TcpStream,
+pub async fn serve<S, H>(
+    stream: S,
     peer: SocketAddr,
     handler: Arc<H>,
     limits: Arc<Limits>,
     stop: Stop,
 ) where
+    S: Stream,
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
     let panic_note = Mutex::new(None);
@@ -77,25 +80,36 @@ pub async fn serve<H>(
 
 /// Answers a connection we will not serve: `503` in one non-blocking write (a fresh socket has room for it),
 /// then close. It must not wait: this runs in the accept loop, under overload.
-pub async fn turn_away(mut stream: TcpStream) {
-    let response =
-        Response::status_page(StatusCode::ServiceUnavailable).with_header(RETRY_AFTER, "1");
+pub async fn turn_away(mut stream: TcpStream, peer: SocketAddr) {
+    let started = Instant::now();
+    let status = StatusCode::ServiceUnavailable;
+    let response = Response::status_page(status).with_header(RETRY_AFTER, "1");
     let mut output = Vec::new();
-    closing_answer(&response, &mut output);
-    let _ = future::poll_once(write_all(&mut stream, &output, WRITE_STALL)).await;
+    let page_len = closing_answer(&response, &mut output);
+    let written = future::poll_once(write_all(&mut stream, &output, WRITE_STALL)).await;
+    let page_sent = if matches!(written, Some(Ok(()))) {
+        page_len
+    } else {
+        0
+    };
+    log_access(peer, PartialLine(b""), status, page_sent, started);
 }
 
-/// Encodes a status page that ends its connection, head and page, for one write.
-fn closing_answer(response: &Response, output: &mut Vec<u8>) {
+/// Encodes a status page that ends its connection, head and page, for one write; returns the page's length.
+fn closing_answer(response: &Response, output: &mut Vec<u8>) -> u64 {
     output.clear();
     encode_head(response, false, output);
-    if let Body::Bytes(page) = &response.body {
-        output.extend_from_slice(page);
+    match &response.body {
+        Body::Bytes(page) => {
+            output.extend_from_slice(page);
+            page.len() as u64
+        }
+        _ => 0,
     }
 }
 
-async fn serve_requests<H>(
-    mut stream: TcpStream,
+async fn serve_requests<S: Stream, H>(
+    mut stream: S,
     peer: SocketAddr,
     handler: &H,
     limits: &Limits,
@@ -144,9 +158,15 @@ async fn serve_requests<H>(
                     stop,
                 )
                 .await;
-                log_access(peer, &request, status, &sent, started);
+                log_access(
+                    peer,
+                    RequestLine(&request),
+                    status,
+                    sent.body_bytes,
+                    started,
+                );
                 drop(witness);
-                if sent.is_err() {
+                if sent.outcome.is_err() {
                     return;
                 }
                 if !keep_alive {
@@ -183,6 +203,7 @@ async fn serve_requests<H>(
                 Err(error) if error.kind() == io::ErrorKind::TimedOut && !input.is_empty() => {
                     return answer_error(
                         stream,
+                        peer,
                         &mut input,
                         StatusCode::RequestTimeout,
                         &mut output,
@@ -196,6 +217,7 @@ async fn serve_requests<H>(
                 log::debug!("{peer}: bad request head: {error:?}");
                 return answer_error(
                     stream,
+                    peer,
                     &mut input,
                     error.status(),
                     &mut output,
@@ -209,8 +231,8 @@ async fn serve_requests<H>(
 
 /// Reads more of a head. A connection that has received nothing of it is idle, and shutdown closes it at once
 /// (reported as the end of the stream).
-async fn read_head_bytes(
-    stream: &mut TcpStream,
+async fn read_head_bytes<S: Stream>(
+    stream: &mut S,
     input: &mut InputBuffer,
     deadline: Instant,
     stop: &Stop,
@@ -226,8 +248,8 @@ async fn read_head_bytes(
 }
 
 /// Reads and drops `count` body bytes; whatever arrives beyond them stays in `input` for the next request.
-async fn discard(
-    stream: &mut TcpStream,
+async fn discard<S: Stream>(
+    stream: &mut S,
     input: &mut InputBuffer,
     mut count: u64,
     deadline: Instant,
@@ -243,16 +265,30 @@ async fn discard(
     Ok(())
 }
 
-async fn answer_error(
-    stream: TcpStream,
+/// Answers a head we cannot serve with its error status, logs it with as much of the request line as arrived,
+/// and closes.
+async fn answer_error<S: Stream>(
+    stream: S,
+    peer: SocketAddr,
     input: &mut InputBuffer,
     status: StatusCode,
     output: &mut Vec<u8>,
     stall: Duration,
 ) {
+    let started = Instant::now();
     let mut stream = stream;
-    closing_answer(&Response::status_page(status), output);
-    if write_all(&mut stream, output, stall).await.is_ok() {
+    let page_len = closing_answer(&Response::status_page(status), output);
+    let head_len = output.len() as u64 - page_len;
+    let mut written = 0;
+    let outcome = write_counted(&mut stream, output, stall, &mut written).await;
+    log_access(
+        peer,
+        PartialLine(input.filled()),
+        status,
+        written.saturating_sub(head_len),
+        started,
+    );
+    if outcome.is_ok() {
         close(stream, input, true).await;
     }
 }
@@ -260,12 +296,16 @@ async fn answer_error(
 /// Ends the connection after a `Connection: close` response. When the client may still be sending (an error, or
 /// bytes we did not use), we stop writing and read for a little while first: closing a socket with unread input
 /// makes the kernel send a reset, which can destroy the response before the client reads it.
-async fn close(stream: TcpStream, input: &mut InputBuffer, client_may_be_sending: bool) {
+async fn close<S: Stream>(stream: S, input: &mut InputBuffer, client_may_be_sending: bool) {
     if !client_may_be_sending && input.is_empty() {
         return;
     }
     let mut stream = stream;
-    if stream.shutdown(Shutdown::Write).is_err() {
+    // Closing the writing side shuts down the socket's (after TLS's close_notify, on a TLS stream).
+    if async_std::io::timeout(LINGER_TIME, stream.close())
+        .await
+        .is_err()
+    {
         return;
     }
     let deadline = Instant::now() + LINGER_TIME;
@@ -280,24 +320,22 @@ async fn close(stream: TcpStream, input: &mut InputBuffer, client_may_be_sending
     }
 }
 
+/// One access-log line for every answer lanai gives, refusals included: who, the request line, the status, the
+/// body bytes that reached the client (fewer than the length when it broke off) and the time taken.
 fn log_access(
     peer: SocketAddr,
-    request: &Request<'_>,
+    request_line: impl fmt::Display,
     status: StatusCode,
-    sent: &io::Result<u64>,
+    body_bytes: u64,
     started: Instant,
 ) {
-    let bytes = match sent {
-        Ok(bytes) => bytes.to_string(),
-        Err(_) => "-".to_string(),
-    };
     log::info!(
         target: "lanai::access",
         "{} \"{}\" {} {} {:.3}ms",
         peer.ip(),
-        RequestLine(request),
+        request_line,
         status as u16,
-        bytes,
+        body_bytes,
         started.elapsed().as_secs_f64() * 1000.0
     );
 }
@@ -331,6 +369,37 @@ impl fmt::Display for RequestLine<'_> {
             request.target,
             request.version.as_str()
         )
+    }
+}
+
+/// The request line of a head that could not be parsed, as far as it arrived: its first line, cut at
+/// `SHOWN_LINE` bytes, with anything unprintable escaped so the log stays one line of text. `-` when nothing came.
+struct PartialLine<'a>(&'a [u8]);
+
+const SHOWN_LINE: usize = 256;
+
+impl fmt::Display for PartialLine<'_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = self
+            .0
+            .split(|&byte| byte == b'\n')
+            .next()
+            .unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            return out.write_str("-");
+        }
+        for &byte in &line[..line.len().min(SHOWN_LINE)] {
+            match byte {
+                b'"' | b'\\' => write!(out, "\\{}", byte as char)?,
+                b' '..=b'~' => write!(out, "{}", byte as char)?,
+                _ => write!(out, "\\x{byte:02x}")?,
+            }
+        }
+        if line.len() > SHOWN_LINE {
+            out.write_str("...")?;
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! Parsing a request head with httparse and deciding what it means for the connection: the method, the target,
 //! whether to keep the connection alive and how long a body follows. Pure code, tested without sockets.
 
+use super::authority;
 use crate::http::vocabulary::headers::{
     CONNECTION, CONTENT_LENGTH, EXPECT, HOST, TRANSFER_ENCODING,
 };
@@ -43,8 +44,11 @@ pub struct Request<'buf> {
     pub method: Option<Method>,
     /// The method as sent, for the access log.
     pub method_text: &'buf str,
-    /// The request target as sent: origin-form path with its query.
+    /// The request target as origin-form: path with its query.
     pub target: &'buf str,
+    /// The authority of an absolute-form target, which stands for the host instead of the Host field
+    /// (RFC 9112 §3.2.2).
+    pub authority: Option<&'buf str>,
     pub version: Version,
     pub keep_alive: bool,
     pub body: Body,
@@ -68,6 +72,43 @@ impl<'buf> Request<'buf> {
             .iter()
             .filter(move |(field, _)| field.eq_ignore_ascii_case(name))
             .flat_map(|&(_, value)| tokens(value))
+    }
+
+    /// The host the client asked for, with any port: the absolute-form target's authority, else the Host field.
+    pub fn host(&self) -> Option<&'buf [u8]> {
+        self.authority
+            .map(str::as_bytes)
+            .or_else(|| self.header(HOST.as_str()))
+    }
+
+    /// The same request for another origin-form target (a rewrite): what the site serves there is the answer.
+    pub fn retargeted<'a>(&'a self, target: &'a str) -> Request<'a> {
+        Request {
+            target,
+            authority: None,
+            fields: self.fields.clone(),
+            ..*self
+        }
+    }
+
+    /// The same request for another target, without the fields that make it conditional or partial: for content
+    /// that answers in place of what was asked for (a 404 page), which the client's validators do not describe.
+    pub fn unconditional<'a>(&'a self, target: &'a str) -> Request<'a> {
+        let conditional = |name: &str| {
+            let name = name.to_ascii_lowercase();
+            name.starts_with("if-") || name == "range"
+        };
+        Request {
+            target,
+            authority: None,
+            fields: self
+                .fields
+                .iter()
+                .filter(|(name, _)| !conditional(name))
+                .copied()
+                .collect(),
+            ..*self
+        }
     }
 
     /// The path part of the target, without the query.
@@ -124,7 +165,7 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
         return Err(HeadError::HeadTooLarge);
     }
     let method_text = head.method.ok_or(HeadError::Malformed)?;
-    let target = origin_form(head.path.ok_or(HeadError::Malformed)?)?;
+    let (authority, target) = origin_form(head.path.ok_or(HeadError::Malformed)?)?;
     if target.len() > MAX_REQUEST_LINE {
         return Err(HeadError::RequestLineTooLong);
     }
@@ -151,6 +192,7 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
         method: Method::from_token(method_text),
         method_text,
         target,
+        authority,
         version,
         keep_alive,
         body,
@@ -160,6 +202,13 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
             .map(|field| (field.name, field.value))
             .collect(),
     };
+    // RFC 9112 §3.2: a Host that is not a valid authority is a 400, whatever the version.
+    if request
+        .host()
+        .is_some_and(|host| authority::parse(host).is_none())
+    {
+        return Err(HeadError::Malformed);
+    }
     Ok(Some((request, length)))
 }
 
@@ -175,11 +224,12 @@ fn check_incomplete(buf: &[u8]) -> Result<(), HeadError> {
     Ok(())
 }
 
-/// Reduces a target to origin-form: absolute-form (`http://host/path`) keeps its path; anything else that does
-/// not start with `/` is malformed (`*` and authority-form have no meaning for a file server).
-fn origin_form(target: &str) -> Result<&str, HeadError> {
+/// Splits a target into the authority of an absolute-form target (`http://host/path`), if any, and its
+/// origin-form path; anything else that does not start with `/` is malformed (`*` and authority-form have no
+/// meaning for a file server).
+fn origin_form(target: &str) -> Result<(Option<&str>, &str), HeadError> {
     if target.starts_with('/') {
-        return Ok(target);
+        return Ok((None, target));
     }
     let lower_scheme = target.get(..8).map(str::to_ascii_lowercase);
     let after_scheme = match lower_scheme.as_deref() {
@@ -188,9 +238,11 @@ fn origin_form(target: &str) -> Result<&str, HeadError> {
         _ => return Err(HeadError::Malformed),
     };
     match after_scheme.find(['/', '?']) {
-        Some(at) if after_scheme[at..].starts_with('/') => Ok(&after_scheme[at..]),
+        Some(at) if after_scheme[at..].starts_with('/') => {
+            Ok((Some(&after_scheme[..at]), &after_scheme[at..]))
+        }
         Some(_) => Err(HeadError::Malformed),
-        None => Ok("/"),
+        None => Ok((Some(after_scheme), "/")),
     }
 }
 
@@ -347,13 +399,18 @@ mod tests {
     }
 
     #[test]
-    fn absolute_form_uses_its_path() {
-        let request = complete("GET http://example.com/a?b HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    fn absolute_form_uses_its_path_and_its_authority_as_the_host() {
+        let request = complete("GET http://example.com/a?b HTTP/1.1\r\nHost: localhost\r\n\r\n");
         assert_eq!(request.target, "/a?b");
+        assert_eq!(request.host(), Some(&b"example.com"[..]));
+        let bare = complete("GET HTTP://example.com:81 HTTP/1.0\r\n\r\n");
         assert_eq!(
-            complete("GET HTTP://example.com HTTP/1.0\r\n\r\n").target,
-            "/"
+            (bare.target, bare.host()),
+            ("/", Some(&b"example.com:81"[..]))
         );
+        let origin = complete("GET / HTTP/1.1\r\nHost: localhost:8080\r\n\r\n");
+        assert_eq!(origin.host(), Some(&b"localhost:8080"[..]));
+        assert_eq!(complete("GET / HTTP/1.0\r\n\r\n").host(), None);
         assert_eq!(
             error("GET example.com/a HTTP/1.0\r\n\r\n"),
             HeadError::Malformed

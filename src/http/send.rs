@@ -1,12 +1,13 @@
 //! Writing a response: its head and then its body, whatever the kind: bytes in memory, a file (zero-copy where
-//! the OS allows), or a stream of events. Every write gives up when the client stops reading.
+//! the OS allows), parts of either (multipart), chunks another thread makes (a streamed compression), or a
+//! stream of events. Every write gives up when the client stops reading.
 
 use super::response::Body;
+use super::stream::Stream;
 use crate::platform;
 use crate::shutdown::Stop;
 use async_std::channel::Receiver;
-use async_std::io::{ReadExt, WriteExt};
-use async_std::net::TcpStream;
+use async_std::io::{ReadExt, Write, WriteExt};
 use futures_lite::future::or;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -20,53 +21,70 @@ const SENDFILE_MOST: u64 = 1 << 20;
 /// How often an idle event stream gets a comment line.
 const EVENT_STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
-/// Writes the head and, unless `head_only`, the body. Returns the number of body bytes written.
-pub async fn send(
-    stream: &mut TcpStream,
+/// What writing a response achieved: the body bytes that reached the client (also when it broke off), and
+/// whether all of it went.
+pub struct Sent {
+    pub body_bytes: u64,
+    pub outcome: io::Result<()>,
+}
+
+/// Writes the head (already in `output`) and, unless `head_only`, the body.
+pub async fn send<S: Stream>(
+    stream: &mut S,
     output: &mut Vec<u8>,
     body: Body,
     head_only: bool,
     stall: Duration,
     stop: &Stop,
-) -> io::Result<u64> {
+) -> Sent {
+    let head_len = output.len() as u64;
+    let mut written = 0;
+    let outcome = send_counted(stream, output, body, head_only, stall, stop, &mut written).await;
+    Sent {
+        body_bytes: written.saturating_sub(head_len),
+        outcome,
+    }
+}
+
+/// `send`, adding every byte that reaches the socket, head included, to `written`.
+async fn send_counted<S: Stream>(
+    stream: &mut S,
+    output: &mut Vec<u8>,
+    body: Body,
+    head_only: bool,
+    stall: Duration,
+    stop: &Stop,
+    written: &mut u64,
+) -> io::Result<()> {
     if head_only {
-        write_all(stream, output, stall).await?;
-        return Ok(0);
+        return write_counted(stream, output, stall, written).await;
     }
     match body {
-        Body::Empty => {
-            write_all(stream, output, stall).await?;
-            Ok(0)
-        }
+        Body::Empty => write_counted(stream, output, stall, written).await,
         Body::Bytes(bytes) => {
             output.extend_from_slice(&bytes);
-            write_all(stream, output, stall).await?;
-            Ok(bytes.len() as u64)
+            write_counted(stream, output, stall, written).await
         }
         Body::EventStream(events) => {
-            write_all(stream, output, stall).await?;
-            stream_events(stream, events, stall, stop).await
+            write_counted(stream, output, stall, written).await?;
+            stream_events(stream, events, stall, stop, written).await
         }
         Body::Shared { bytes, start, len } => {
             output.extend_from_slice(&bytes[start..start + len]);
-            write_all(stream, output, stall).await?;
-            Ok(len as u64)
+            write_counted(stream, output, stall, written).await
         }
         Body::File { file, start, len } => {
-            write_all(stream, output, stall).await?;
+            write_counted(stream, output, stall, written).await?;
             output.clear();
-            send_file(stream, &file, start, len, output, stall).await
+            send_file(stream, &file, start, len, output, stall, written).await
         }
-        Body::Parts(parts) => send_parts(stream, output, parts, stall).await,
+        Body::Parts(parts) => send_parts(stream, output, parts, stall, written).await,
         Body::Chunks(chunks) => {
-            write_all(stream, output, stall).await?;
-            let mut written = 0;
+            write_counted(stream, output, stall, written).await?;
             while let Ok(chunk) = chunks.recv().await {
-                let chunk = chunk?;
-                write_all(stream, &chunk, stall).await?;
-                written += chunk.len() as u64;
+                write_counted(stream, &chunk?, stall, written).await?;
             }
-            Ok(written)
+            Ok(())
         }
         Body::Pending(_) => Err(io::Error::other("a pending body reached the socket")),
     }
@@ -74,49 +92,48 @@ pub async fn send(
 
 /// Writes the parts one after another: bytes gather in `output` (after the head) until a file part, which goes
 /// out as any file does.
-async fn send_parts(
-    stream: &mut TcpStream,
+async fn send_parts<S: Stream>(
+    stream: &mut S,
     output: &mut Vec<u8>,
     parts: Vec<Body>,
     stall: Duration,
-) -> io::Result<u64> {
-    let mut written = 0;
+    written: &mut u64,
+) -> io::Result<()> {
     for part in parts {
-        let bytes = match &part {
-            Body::Bytes(bytes) => &bytes[..],
-            Body::Shared { bytes, start, len } => &bytes[*start..start + len],
+        match &part {
+            Body::Bytes(bytes) => output.extend_from_slice(bytes),
+            Body::Shared { bytes, start, len } => {
+                output.extend_from_slice(&bytes[*start..start + len])
+            }
             Body::File { file, start, len } => {
-                write_all(stream, output, stall).await?;
+                write_counted(stream, output, stall, written).await?;
                 output.clear();
-                written += send_file(stream, file, *start, *len, output, stall).await?;
+                send_file(stream, file, *start, *len, output, stall, written).await?;
                 output.clear();
-                continue;
             }
             _ => return Err(io::Error::other("a part must be bytes or a file")),
-        };
-        output.extend_from_slice(bytes);
-        written += bytes.len() as u64;
+        }
     }
-    write_all(stream, output, stall).await?;
-    Ok(written)
+    write_counted(stream, output, stall, written).await
 }
 
 /// Writes Server-Sent Events as they come, with a comment line every so often so that proxies and browsers keep
 /// the stream open, until the client goes away (seen at once, by reading), the events end or lanai stops.
-async fn stream_events(
-    stream: &mut TcpStream,
+async fn stream_events<S: Stream>(
+    stream: &mut S,
     events: Receiver<Arc<str>>,
     stall: Duration,
     stop: &Stop,
-) -> io::Result<u64> {
+    written: &mut u64,
+) -> io::Result<()> {
     enum Next {
         Message(Arc<str>),
         Idle,
         Finished,
     }
-    let mut written = 0;
     let mut probe = [0u8; 256];
-    let mut reader = stream.clone();
+    // Reading (to see the client leave) and writing take turns on one stream, as TLS needs.
+    let (mut reader, mut writer) = futures_lite::io::split(stream);
     loop {
         let message = async { events.recv().await.map_or(Next::Finished, Next::Message) };
         let idle = async {
@@ -138,33 +155,42 @@ async fn stream_events(
         let text: Arc<str> = match or(or(message, stopping), or(idle, client_left)).await {
             Next::Message(text) => text,
             Next::Idle => Arc::from(": keep-alive\n\n"),
-            Next::Finished => return Ok(written),
+            Next::Finished => return Ok(()),
         };
-        write_all(stream, text.as_bytes(), stall).await?;
-        written += text.len() as u64;
+        write_counted(&mut writer, text.as_bytes(), stall, written).await?;
     }
 }
 
 /// Streams `len` bytes of `file` from `start`: straight from the page cache to the socket where the OS can
 /// (sendfile), through `buffer` where it cannot and whenever the socket is full (a buffered write waits for room;
 /// the zero-copy call only says it would block).
-async fn send_file(
-    stream: &mut TcpStream,
+async fn send_file<S: Stream>(
+    stream: &mut S,
     file: &File,
     start: u64,
     len: u64,
     buffer: &mut Vec<u8>,
     stall: Duration,
-) -> io::Result<u64> {
+    written: &mut u64,
+) -> io::Result<()> {
     let end = start + len;
     let mut offset = start;
     while offset < end {
         let want = (end - offset).min(SENDFILE_MOST) as usize;
-        let sent = match platform::send_file(stream, file, &mut offset, want) {
-            Ok(Some(sent)) => sent,
-            Ok(None) => copy_file_chunk(stream, file, &mut offset, want, buffer, stall).await?,
+        let zero_copy = match stream.plain_socket() {
+            Some(socket) => platform::send_file(socket, file, &mut offset, want),
+            None => Ok(None),
+        };
+        let sent = match zero_copy {
+            Ok(Some(sent)) => {
+                *written += sent as u64;
+                sent
+            }
+            Ok(None) => {
+                copy_file_chunk(stream, file, &mut offset, want, buffer, stall, written).await?
+            }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                copy_file_chunk(stream, file, &mut offset, want, buffer, stall).await?
+                copy_file_chunk(stream, file, &mut offset, want, buffer, stall, written).await?
             }
             Err(error) => return Err(error),
         };
@@ -173,35 +199,54 @@ async fn send_file(
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
     }
-    Ok(len)
+    Ok(())
 }
 
 /// Reads up to a chunk of `file` at `offset` into `buffer` and writes it, waiting for room as long as the
 /// client keeps reading. Returns the bytes sent; 0 at the end of the file.
-async fn copy_file_chunk(
-    stream: &mut TcpStream,
+async fn copy_file_chunk<S: Stream>(
+    stream: &mut S,
     mut file: &File,
     offset: &mut u64,
     want: usize,
     buffer: &mut Vec<u8>,
     stall: Duration,
+    written: &mut u64,
 ) -> io::Result<usize> {
     buffer.resize(want.min(FILE_CHUNK), 0);
     file.seek(SeekFrom::Start(*offset))?;
     let read = file.read(buffer)?;
-    write_all(stream, &buffer[..read], stall).await?;
+    write_counted(stream, &buffer[..read], stall, written).await?;
     *offset += read as u64;
     Ok(read)
 }
 
 /// Writes all of `bytes`, failing when one write makes no progress for `stall`: a slow reader is fine, a client
 /// that stopped reading is not.
-pub async fn write_all(stream: &mut TcpStream, bytes: &[u8], stall: Duration) -> io::Result<()> {
-    let mut written = 0;
-    while written < bytes.len() {
-        match async_std::io::timeout(stall, stream.write(&bytes[written..])).await? {
+pub async fn write_all<S: Write + Unpin>(
+    stream: &mut S,
+    bytes: &[u8],
+    stall: Duration,
+) -> io::Result<()> {
+    write_counted(stream, bytes, stall, &mut 0).await
+}
+
+/// `write_all`, adding the bytes that reached the socket to `written` as they go, so a write that fails part of
+/// the way still counts what went.
+pub async fn write_counted<S: Write + Unpin>(
+    stream: &mut S,
+    bytes: &[u8],
+    stall: Duration,
+    written: &mut u64,
+) -> io::Result<()> {
+    let mut done = 0;
+    while done < bytes.len() {
+        match async_std::io::timeout(stall, stream.write(&bytes[done..])).await? {
             0 => return Err(io::ErrorKind::WriteZero.into()),
-            count => written += count,
+            count => {
+                done += count;
+                *written += count as u64;
+            }
         }
     }
     Ok(())

@@ -152,6 +152,7 @@ pub mod headers {
         ACCESS_CONTROL_MAX_AGE = "access-control-max-age",
         ACCESS_CONTROL_REQUEST_HEADERS = "access-control-request-headers",
         ALLOW = "allow",
+        AUTHORIZATION = "authorization",
         CACHE_CONTROL = "cache-control",
         CONNECTION = "connection",
         CONTENT_ENCODING = "content-encoding",
@@ -172,6 +173,7 @@ pub mod headers {
         RETRY_AFTER = "retry-after",
         TRANSFER_ENCODING = "transfer-encoding",
         VARY = "vary",
+        WWW_AUTHENTICATE = "www-authenticate",
     }
 }
 
