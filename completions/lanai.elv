@@ -35,6 +35,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --header 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable'
             cand --proxy 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL''s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through'
             cand --proxy-timeout 'Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its answer before lanai gives up (504 when nothing was answered yet)'
+            cand --compress-cache 'Memory for compressed responses kept for reuse, e.g. 64M; a body over an eighth of it is compressed as it is sent instead'
             cand --tls-cert 'Serve HTTPS with this PEM certificate chain instead of the local CA''s (with --tls-key)'
             cand --tls-key 'The PEM private key of --tls-cert'
             cand --auth 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable'
@@ -49,6 +50,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --cors 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
             cand --isolate 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
             cand --live 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
+            cand --no-compress 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'
             cand -q 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
             cand --quiet 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
             cand -v 'More detail in the log, such as why a path was refused; repeat for more'
@@ -73,7 +75,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
     var previous = $words[-2]
     if (has-value ['-r' '--document-root' '--tls-cert' '--tls-key' '--auth-file' '--log-file'] $previous) {
         edit:complete-filename $current
-    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
+    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '--no-compress' '--compress-cache' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
         # a value that is not a path: nothing to offer
     } elif (str:has-prefix $current '-') {
         lanai-options $@words

@@ -12,6 +12,7 @@ complete -c lanai -l charset -d 'Append this charset to textual Content-Types, e
 complete -c lanai -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable' -r
 complete -c lanai -l proxy -d 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL\'s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through' -r
 complete -c lanai -l proxy-timeout -d 'Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its answer before lanai gives up (504 when nothing was answered yet)' -r
+complete -c lanai -l compress-cache -d 'Memory for compressed responses kept for reuse, e.g. 64M; a body over an eighth of it is compressed as it is sent instead' -r
 complete -c lanai -l tls-cert -d 'Serve HTTPS with this PEM certificate chain instead of the local CA\'s (with --tls-key)' -r -F
 complete -c lanai -l tls-key -d 'The PEM private key of --tls-cert' -r -F
 complete -c lanai -l auth -d 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable' -r
@@ -31,6 +32,7 @@ complete -c lanai -l follow-symlinks -d 'Follow symbolic links that lead outside
 complete -c lanai -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
 complete -c lanai -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
 complete -c lanai -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
+complete -c lanai -l no-compress -d 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'
 complete -c lanai -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
 complete -c lanai -s v -l verbose -d 'More detail in the log, such as why a path was refused; repeat for more'
 complete -c lanai -l open -d 'Open the site in the default browser once lanai listens ($BROWSER first, then the system\'s opener)'

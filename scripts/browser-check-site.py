@@ -31,6 +31,7 @@ write("index.html", """<!DOCTYPE html>
 <link rel="stylesheet" href="assets/style.css"><link rel="icon" href="assets/gradient.png"></head>
 <body><h1>lanai browser check</h1><p id="status">script has not run</p>
 <img src="assets/gradient.png" width="400" height="200" alt="gradient">
+<ol>""" + "".join(f"<li>Line {n}: text enough for the page to be compressed on its way.</li>" for n in range(30)) + """</ol>
 <script src="assets/app.js"></script></body></html>
 """)
 write("assets/style.css", """@font-face { font-family: "Check"; src: url("check.woff2") format("woff2"); }

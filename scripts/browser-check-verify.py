@@ -1,11 +1,14 @@
 """Judges a browser-check run: every request in lanai's access log answered 200 or 304, at least MINIMUM of them,
-and a screenshot that is not blank. Usage: browser-check-verify.py ACCESS_LOG SCREENSHOT MINIMUM"""
+a screenshot that is not blank, and the page itself received by Chromium with Content-Encoding: br (from its net
+log). Usage: browser-check-verify.py ACCESS_LOG SCREENSHOT MINIMUM NET_LOG PAGE_PATH"""
+import json
 import re
 import struct
 import sys
 import zlib
+from urllib.parse import urlsplit
 
-log_path, shot_path, minimum = sys.argv[1], sys.argv[2], int(sys.argv[3])
+log_path, shot_path, minimum, net_log_path, page_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 request_line = re.compile(r'"(\S+) (\S+) HTTP/1\.[01]" (\d{3}) ')
 requests = [match.groups() for match in map(request_line.search, open(log_path, encoding="utf-8", errors="replace")) if match]
 failures = [f"{method} {target} -> {status}" for method, target, status in requests if status not in ("200", "304")]
@@ -48,6 +51,30 @@ def pixels(path):
     return rows
 
 
+def response_heads(path, page):
+    """The response heads Chromium's net log shows for requests of PAGE (a path on the server)."""
+    text = open(path, encoding="utf-8", errors="replace").read()
+    try:
+        log = json.loads(text)
+    except ValueError:  # a log cut short at exit lacks its closing brackets
+        log = json.loads(text.rstrip().rstrip(",") + "]}")
+    names = {number: name for name, number in log["constants"]["logEventTypes"].items()}
+    urls, heads = {}, {}
+    for event in log["events"]:
+        name, params, source = names.get(event["type"]), event.get("params", {}), event["source"]["id"]
+        if name == "REQUEST_ALIVE" and "url" in params:
+            urls[source] = params["url"]
+        elif name == "HTTP_TRANSACTION_READ_RESPONSE_HEADERS":
+            heads[source] = params.get("headers", [])
+    return [heads[source] for source, url in urls.items() if urlsplit(url).path == page and source in heads]
+
+
+page_heads = response_heads(net_log_path, page_path)
+page_codings = sorted({line.split(":", 1)[1].strip() for head in page_heads for line in head
+                       if line.lower().startswith("content-encoding:")})
+page_compressed = bool(page_heads) and page_codings == ["br"]
+print(f"browser-check: {page_path} answered {len(page_heads)} time(s), Content-Encoding {page_codings or 'none'}")
+
 rows = pixels(shot_path)
 counts = {}
 for row in rows[::4]:
@@ -60,6 +87,6 @@ print(f"browser-check: {len(requests)} requests, {len(failures)} not 200/304; "
       f"screenshot {len(rows[0])}x{len(rows)}, {len(counts)} colours, {ink:.1%} not background")
 for failure in failures:
     print("  FAIL", failure)
-ok = not failures and len(requests) >= minimum and len(counts) >= 8 and ink >= 0.01
+ok = not failures and len(requests) >= minimum and len(counts) >= 8 and ink >= 0.01 and page_compressed
 print(f"browser: {int(ok)} passed, {int(not ok)} failed")
 sys.exit(0 if ok else 1)

@@ -121,6 +121,15 @@ pub struct Options {
     #[arg(long)]
     pub live: bool,
 
+    /// Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)
+    #[arg(long)]
+    pub no_compress: bool,
+
+    /// Memory for compressed responses kept for reuse, e.g. 64M; a body over an eighth of it is compressed as it
+    /// is sent instead
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = byte_size)]
+    pub compress_cache: usize,
+
     /// No access log (warnings and errors are still printed); the later of this and --verbose wins
     #[arg(short, long, overrides_with = "verbose")]
     pub quiet: bool,
@@ -206,6 +215,24 @@ impl Artifact {
             Artifact::Elvish => "lanai.elv",
         }
     }
+}
+
+/// A size in bytes: a whole number with an optional K, M or G (powers of 1024), such as `64M`.
+fn byte_size(text: &str) -> Result<usize, String> {
+    let invalid =
+        || format!("'{text}' is not a size; write bytes or a number with K, M or G, such as 64M");
+    let digits = text.trim_end_matches(|character: char| character.is_ascii_alphabetic());
+    let shift = match text[digits.len()..].to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => return Err(invalid()),
+    };
+    let number: usize = digits.parse().map_err(|_| invalid())?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{text}' is more memory than this machine can address"))
 }
 
 fn positive_seconds(text: &str) -> Result<u64, String> {

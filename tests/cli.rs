@@ -92,6 +92,10 @@ fn bad_arguments_are_usage_errors() {
         &["--no-such-option"],
         &["--host", "not a host", "--port", "0"],
         &["--generate", "tcsh"],
+        &["--compress-cache", "64X"],
+        &["--compress-cache", "-1M"],
+        &["--compress-cache", "M"],
+        &["--compress-cache", "99999999999999999G"],
     ] {
         let output = run(args);
         assert_eq!(
@@ -102,6 +106,15 @@ fn bad_arguments_are_usage_errors() {
         );
         assert!(!output.stderr.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn a_bad_size_says_how_to_write_one() {
+    let output = run(&["--compress-cache", "64X"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let first = stderr.lines().next().unwrap_or_default();
+    assert!(first.contains("such as 64M"), "the problem on the first line: {stderr}");
 }
 
 #[test]
@@ -123,6 +136,8 @@ fn help_lists_every_option_and_exits_0() {
         "--log-file",
         "--no-config",
         "--generate",
+        "--no-compress",
+        "--compress-cache",
     ] {
         assert!(help.contains(option), "--help lacks {option}");
     }

@@ -167,7 +167,7 @@ fn unsatisfiable_range_gets_416() {
 }
 
 #[test]
-fn stale_if_range_and_multiple_ranges_get_the_whole_file() {
+fn stale_if_range_gets_the_whole_file() {
     let server = Server::start(&[]);
     let stale = server.get_with(PAGE, &["Range: bytes=0-1", "If-Range: \"stale\""]);
     assert_eq!((stale.status, stale.body.as_slice()), (200, PAGE_BODY));
@@ -177,8 +177,107 @@ fn stale_if_range_and_multiple_ranges_get_the_whole_file() {
         (fresh.status, fresh.body.as_slice()),
         (206, &PAGE_BODY[..2])
     );
-    let several = server.get_with(PAGE, &["Range: bytes=0-1,5-6"]);
-    assert_eq!((several.status, several.body.as_slice()), (200, PAGE_BODY));
+    let stale_several = server.get_with(LARGE, &["Range: bytes=0-1,5-6", "If-Range: \"stale\""]);
+    assert_eq!(stale_several.status, 200);
+    assert_eq!(stale_several.body, large_page());
+}
+
+const LARGE: &str = "/httptest/wikipedia_russia.html";
+
+/// The parts of a multipart/byteranges body: each part's fields and content.
+fn parts(reply: &Reply) -> Vec<(String, Vec<u8>)> {
+    let content_type = reply.header("Content-Type").expect("Content-Type");
+    let boundary = content_type
+        .strip_prefix("multipart/byteranges; boundary=")
+        .unwrap_or_else(|| panic!("{content_type}"));
+    let delimiter = format!("\r\n--{boundary}");
+    // The body starts with a delimiter without its CRLF; put it back so that every part splits alike.
+    let body = [b"\r\n".as_slice(), &reply.body].concat();
+    let close = format!("{delimiter}--\r\n");
+    assert!(body.ends_with(close.as_bytes()), "closing delimiter");
+    let inner = &body[..body.len() - close.len()];
+    let mut found = Vec::new();
+    let mut rest = inner;
+    while !rest.is_empty() {
+        assert!(rest.starts_with(delimiter.as_bytes()), "part delimiter");
+        rest = &rest[delimiter.len() + 2..];
+        let head_end = rest
+            .windows(4)
+            .position(|window| window == b"\r\n\r\n")
+            .expect("part head");
+        let head = String::from_utf8(rest[..head_end].to_vec()).unwrap();
+        rest = &rest[head_end + 4..];
+        let next = rest
+            .windows(delimiter.len())
+            .position(|window| window == delimiter.as_bytes())
+            .unwrap_or(rest.len());
+        found.push((head, rest[..next].to_vec()));
+        rest = &rest[next..];
+    }
+    found
+}
+
+#[test]
+fn several_ranges_get_multipart_byteranges() {
+    let server = Server::start(&[]);
+    let page = large_page();
+    let len = page.len();
+    let reply = server.get_with(LARGE, &["Range: bytes=-10, 0-9,100-199"]);
+    assert_eq!(reply.status, 206);
+    assert_eq!(reply.header("Content-Range"), None);
+    assert_eq!(
+        reply.header("Content-Length"),
+        Some(reply.body.len().to_string().as_str())
+    );
+    let expected = [(0, 9), (100, 199), (len - 10, len - 1)];
+    let found = parts(&reply);
+    assert_eq!(found.len(), 3);
+    for ((head, content), (start, end)) in found.iter().zip(expected) {
+        assert_eq!(
+            head,
+            &format!("Content-Type: text/html\r\nContent-Range: bytes {start}-{end}/{len}")
+        );
+        assert_eq!(content, &page[start..=end]);
+    }
+    let head = server.request_with("HEAD", LARGE, &["Range: bytes=-10, 0-9,100-199"]);
+    assert_eq!(head.status, 206);
+    assert_eq!(
+        head.header("Content-Length"),
+        reply.header("Content-Length")
+    );
+    // Large parts are streamed from the file like any large body.
+    let big = server.get_with(LARGE, &["Range: bytes=0-199999,300000-599999"]);
+    let found = parts(&big);
+    assert_eq!(found[0].1, &page[..200_000]);
+    assert_eq!(found[1].1, &page[300_000..600_000]);
+}
+
+#[test]
+fn overlapping_ranges_merge_and_many_get_the_file_once() {
+    let server = Server::start(&[]);
+    let page = large_page();
+    let len = page.len();
+    let merged = server.get_with(LARGE, &["Range: bytes=50-149,0-99"]);
+    assert_eq!(merged.status, 206);
+    assert_eq!(
+        merged.header("Content-Range"),
+        Some(format!("bytes 0-149/{len}").as_str())
+    );
+    assert_eq!(merged.body, &page[..150]);
+    // The whole file asked for over and over is sent once.
+    let repeated = server.get_with(LARGE, &["Range: bytes=0-,0-,0-,0-"]);
+    assert_eq!(repeated.status, 206);
+    assert_eq!(repeated.body.len(), len);
+    // Too many ranges: the file, once, with 200.
+    let many: Vec<String> = (0..100)
+        .map(|at| format!("{}-{}", at * 10, at * 10))
+        .collect();
+    let refused = server.get_with(LARGE, &[&format!("Range: bytes={}", many.join(","))]);
+    assert_eq!(refused.status, 200);
+    assert_eq!(refused.body.len(), len);
+    // Part heads that would outweigh a small file: the file instead.
+    let small = server.get_with(PAGE, &["Range: bytes=0-1,5-6"]);
+    assert_eq!((small.status, small.body.as_slice()), (200, PAGE_BODY));
 }
 
 #[test]

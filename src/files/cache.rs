@@ -138,7 +138,7 @@ mod tests {
             last_modified: String::new(),
             content_type: "text/plain".into(),
             encoding: None,
-            vary: false,
+            vary: None,
             len: len as u64,
         };
         Cached::new(

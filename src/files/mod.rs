@@ -1,13 +1,17 @@
 //! The file-serving endpoint. Every request takes the same steps, in this order:
 //! CORS preflight → method → small-file cache (a validated hit goes straight to the representation) →
 //! locate (safe path, symlink policy, index, redirect, listing, SPA fallback) → precompressed variant →
-//! representation.rs: validators and conditions → range → body; then the site's common headers.
+//! compression on the fly (encode/, chosen by negotiate.rs) → representation.rs: validators and conditions →
+//! range (range.rs, multipart.rs) → body; then the site's common headers.
 
 mod cache;
 mod conditional;
 mod cors;
+mod encode;
 mod listing;
 mod mime;
+mod multipart;
+mod negotiate;
 mod path;
 mod precompressed;
 mod range;
@@ -26,11 +30,10 @@ use crate::live;
 use crate::rules;
 use path::{PathError, SafePath};
 use precompressed::Variant;
-use representation::{body, represent, shared, Representation};
+use representation::{represent, represent_encoded, Content, Representation};
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use validators::Validators;
 
 const INDEX_FILE: &str = "index.html";
@@ -52,9 +55,8 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
             .with_header(ALLOW, cors::allowed_methods(site));
     }
     if let Some(cached) = site.cache.get(request.path()) {
-        return represent(request, &cached.representation, |start, count| {
-            Ok(shared(&cached.bytes, start, count))
-        });
+        let content = Content::Memory(cached.bytes.clone());
+        return deliver(site, request, &cached.representation, content);
     }
     match locate(site, request) {
         Ok(Found::File {
@@ -65,13 +67,25 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
             let cache_key = cacheable.then(|| request.path());
             serve_file(site, request, &path, &metadata, cache_key)
         }
-        Ok(Found::Listing { dir, shown_as }) => match listing::render(&dir, &shown_as, site.hidden)
-        {
-            Ok(page) => Response::new(StatusCode::Ok, Body::Bytes(page.into_bytes()))
-                .with_header(CONTENT_TYPE, "text/html; charset=utf-8"),
-            Err(error) => io_error_response(error),
-        },
+        Ok(Found::Listing { dir, shown_as }) => listing::respond(site, request, &dir, &shown_as),
         Err(answer) => answer,
+    }
+}
+
+/// The answer for a file's own bytes (or a page made from them): compressed on the fly when the type and the
+/// request allow it, else as they are, ranges included.
+fn deliver(
+    site: &Site,
+    request: &Request<'_>,
+    representation: &Representation,
+    content: Content,
+) -> Response {
+    match site.encoder.coding_for(request, representation) {
+        Some(coding) => represent_encoded(request, representation, coding, || {
+            site.encoder
+                .body(representation, coding, content, request.path())
+        }),
+        None => represent(request, representation, content),
     }
 }
 
@@ -242,6 +256,9 @@ fn serve_file(
             site.metadata_below(parent, name)
         })
     };
+    // Compressing on the fly makes the answer depend on Accept-Encoding, as usable sidecars do.
+    let vary = (variant.vary || site.encoder.applies_to(content_type, metadata.len()))
+        .then_some("Accept-Encoding");
     let (file, metadata) = match open(&variant.path) {
         Ok(opened) => opened,
         Err(error) => return io_error_response(error),
@@ -252,15 +269,13 @@ fn serve_file(
         validators,
         content_type: mime::with_charset(content_type, site.charset.as_deref()),
         encoding: variant.encoding,
-        vary: variant.vary,
+        vary,
         len: metadata.len(),
     };
     let cache_key =
         cache_key.filter(|_| !variant.any_sidecar && representation.len <= cache::LARGEST_FILE);
     if !inject && cache_key.is_none() {
-        return represent(request, &representation, |start, count| {
-            body(file, start, count)
-        });
+        return deliver(site, request, &representation, Content::File(file));
     }
     let mut bytes = match read_whole(file, representation.len) {
         Ok(bytes) => bytes,
@@ -270,8 +285,7 @@ fn serve_file(
         bytes = live::inject::into_html(&bytes);
         representation.len = bytes.len() as u64;
         // The page with the script is another representation, with a tag of its own.
-        let tag = &mut representation.validators.etag;
-        tag.insert_str(tag.len() - 1, "-live");
+        representation.validators.etag = representation.validators.tagged("live");
     }
     let folder = cache_key.and_then(|_| std::fs::metadata(parent).ok());
     match (cache_key, folder) {
@@ -280,16 +294,15 @@ fn serve_file(
                 (cache::Stamp::of(&metadata), cache::Stamp::of(&folder));
             let entry = cache::Cached::new(representation, bytes, path, file_stamp, folder_stamp);
             let cached = site.cache.insert(key, entry);
-            represent(request, &cached.representation, |start, count| {
-                Ok(shared(&cached.bytes, start, count))
-            })
+            let content = Content::Memory(cached.bytes.clone());
+            deliver(site, request, &cached.representation, content)
         }
-        _ => {
-            let bytes: Arc<[u8]> = bytes.into();
-            represent(request, &representation, |start, count| {
-                Ok(shared(&bytes, start, count))
-            })
-        }
+        _ => deliver(
+            site,
+            request,
+            &representation,
+            Content::Memory(bytes.into()),
+        ),
     }
 }
 

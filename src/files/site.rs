@@ -2,6 +2,7 @@
 //! the headers that go on every response.
 
 use super::cache::FileCache;
+use super::encode::Encoder;
 use super::{path, symlinks};
 use crate::cli::Options;
 use crate::http::vocabulary::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
@@ -26,6 +27,8 @@ pub struct Site {
     /// Cache-Control, CORS, isolation and --header fields, added to every response.
     pub common_headers: Vec<Header>,
     pub cache: FileCache,
+    /// Compression on the fly and its cache.
+    pub encoder: Encoder,
 }
 
 impl Site {
@@ -58,6 +61,7 @@ impl Site {
             live: options.live,
             common_headers,
             cache: FileCache::default(),
+            encoder: Encoder::new(!options.no_compress, options.compress_cache),
         })
     }
 }

@@ -31,6 +31,14 @@ impl Validators {
         }
     }
 
+    /// The tag with `-suffix` inside its quotes: the tag of another representation of the same file (the page
+    /// with the live script, a compression), which changes whenever this one does.
+    pub fn tagged(&self, suffix: &str) -> String {
+        let mut tag = self.etag.clone();
+        tag.insert_str(tag.len().saturating_sub(1), &format!("-{suffix}"));
+        tag
+    }
+
     pub fn last_modified_text(&self) -> String {
         httpdate::fmt_http_date(self.last_modified)
     }
@@ -52,6 +60,14 @@ mod tests {
         assert_ne!(
             Validators::of(&std::fs::metadata(&path).unwrap()).etag,
             first.etag
+        );
+        assert_eq!(
+            Validators {
+                etag: "\"1-2-3\"".to_string(),
+                last_modified: UNIX_EPOCH
+            }
+            .tagged("br"),
+            "\"1-2-3-br\""
         );
         let since_epoch = first.last_modified.duration_since(UNIX_EPOCH).unwrap();
         assert_eq!(since_epoch.subsec_nanos(), 0);

@@ -135,7 +135,7 @@ async fn serve_requests<S: Stream, H>(
                     note: panic_note,
                 };
                 let started = Instant::now();
-                let response = handler(&request);
+                let response = handler(&request).settle().await;
                 if let Body::Proxied(forward) = response.body {
                     // The exchange needs the input buffer the request borrows: its line is kept as text.
                     let line = RequestLine(&request).to_string();

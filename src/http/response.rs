@@ -7,7 +7,9 @@ use crate::http::vocabulary::StatusCode;
 use async_std::channel::Receiver;
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::Write;
+use std::future::Future;
+use std::io::{self, Write};
+use std::pin::Pin;
 use std::sync::Arc;
 
 const SERVER: &str = concat!("lanai/", env!("CARGO_PKG_VERSION"));
@@ -30,10 +32,20 @@ pub enum Body {
     /// Server-Sent Events: each message is written as it arrives, until the client leaves. It has no length,
     /// so the connection closes after it.
     EventStream(Receiver<Arc<str>>),
+    /// `Bytes`, `Shared` and `File` bodies sent one after another (the parts of multipart/byteranges).
+    Parts(Vec<Body>),
+    /// Bytes made by another thread as it goes (a compression too large to keep), ended by the channel's end
+    /// or an error. It has no length, so the connection closes after it.
+    Chunks(Receiver<io::Result<Vec<u8>>>),
+    /// A body being made off the executor threads (a compression); `Response::settle` waits for it before the
+    /// head is written, as the head carries its length.
+    Pending(PendingBody),
     /// Not lanai's to answer: the connection hands the request to `proxy::exchange`, which relays the upstream's
     /// answer, head and all.
     Proxied(Box<crate::proxy::Forward>),
 }
+
+pub type PendingBody = Pin<Box<dyn Future<Output = io::Result<Body>> + Send>>;
 
 impl Body {
     /// The length of the content, or `None` when the end of the connection marks its end.
@@ -43,7 +55,13 @@ impl Body {
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::Shared { len, .. } => *len as u64,
             Body::File { len, .. } => *len,
-            Body::EventStream(_) | Body::Proxied(_) => return None,
+            Body::Parts(parts) => parts
+                .iter()
+                .map(Body::content_length)
+                .sum::<Option<u64>>()?,
+            Body::EventStream(_) | Body::Chunks(_) | Body::Pending(_) | Body::Proxied(_) => {
+                return None
+            }
         })
     }
 }
@@ -75,6 +93,21 @@ impl Response {
     pub fn with_header(mut self, name: HeaderName, value: impl Into<Cow<'static, str>>) -> Self {
         self.headers.push((name, value.into()));
         self
+    }
+
+    /// The response with its body made: waits for a pending body without holding an executor thread. A body
+    /// that cannot be made turns the answer into a 500, as nothing of it has been sent yet.
+    pub async fn settle(self) -> Response {
+        match self.body {
+            Body::Pending(pending) => match pending.await {
+                Ok(body) => Response { body, ..self },
+                Err(error) => {
+                    log::warn!("a response body could not be made: {error}");
+                    Response::status_page(StatusCode::InternalServerError)
+                }
+            },
+            body => Response { body, ..self },
+        }
     }
 }
 
@@ -185,6 +218,23 @@ mod tests {
             assert!(!head.contains("Content-Length"), "{head}");
             assert!(head.ends_with("\r\n\r\n"));
         }
+    }
+
+    #[test]
+    fn a_pending_body_is_awaited_and_one_that_fails_is_a_500() {
+        let pending = |result: io::Result<Body>| {
+            Response::new(StatusCode::Ok, Body::Pending(Box::pin(async { result })))
+                .with_header(CONTENT_TYPE, "text/plain")
+        };
+        let made =
+            futures_lite::future::block_on(pending(Ok(Body::Bytes(b"made".to_vec()))).settle());
+        assert_eq!(made.status, StatusCode::Ok);
+        assert_eq!(made.body.content_length(), Some(4));
+        assert_eq!(made.headers.len(), 1);
+        let failed = futures_lite::future::block_on(
+            pending(Err(io::ErrorKind::UnexpectedEof.into())).settle(),
+        );
+        assert_eq!(failed.status, StatusCode::InternalServerError);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Writing a response: its head and then its body, whatever the kind: bytes in memory, a file (zero-copy where
-//! the OS allows), or a stream of events. Every write gives up when the client stops reading.
+//! the OS allows), parts of either (multipart), chunks another thread makes (a streamed compression), or a
+//! stream of events. Every write gives up when the client stops reading.
 
 use super::response::Body;
 use super::stream::Stream;
@@ -77,10 +78,46 @@ async fn send_counted<S: Stream>(
             output.clear();
             send_file(stream, &file, start, len, output, stall, written).await
         }
+        Body::Parts(parts) => send_parts(stream, output, parts, stall, written).await,
+        Body::Chunks(chunks) => {
+            write_counted(stream, output, stall, written).await?;
+            while let Ok(chunk) = chunks.recv().await {
+                write_counted(stream, &chunk?, stall, written).await?;
+            }
+            Ok(())
+        }
+        Body::Pending(_) => Err(io::Error::other("a pending body reached the socket")),
         Body::Proxied(_) => {
             unreachable!("the connection gives proxied requests to proxy::exchange")
         }
     }
+}
+
+/// Writes the parts one after another: bytes gather in `output` (after the head) until a file part, which goes
+/// out as any file does.
+async fn send_parts<S: Stream>(
+    stream: &mut S,
+    output: &mut Vec<u8>,
+    parts: Vec<Body>,
+    stall: Duration,
+    written: &mut u64,
+) -> io::Result<()> {
+    for part in parts {
+        match &part {
+            Body::Bytes(bytes) => output.extend_from_slice(bytes),
+            Body::Shared { bytes, start, len } => {
+                output.extend_from_slice(&bytes[*start..start + len])
+            }
+            Body::File { file, start, len } => {
+                write_counted(stream, output, stall, written).await?;
+                output.clear();
+                send_file(stream, file, *start, *len, output, stall, written).await?;
+                output.clear();
+            }
+            _ => return Err(io::Error::other("a part must be bytes or a file")),
+        }
+    }
+    write_counted(stream, output, stall, written).await
 }
 
 /// Writes Server-Sent Events as they come, with a comment line every so often so that proxies and browsers keep

@@ -175,6 +175,7 @@ pub mod headers {
         IF_UNMODIFIED_SINCE = "if-unmodified-since",
         LAST_MODIFIED = "last-modified",
         LOCATION = "location",
+        RANGE = "range",
         RETRY_AFTER = "retry-after",
         TRANSFER_ENCODING = "transfer-encoding",
         VARY = "vary",
