@@ -114,7 +114,10 @@ fn a_bad_size_says_how_to_write_one() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let first = stderr.lines().next().unwrap_or_default();
-    assert!(first.contains("such as 64M"), "the problem on the first line: {stderr}");
+    assert!(
+        first.contains("such as 64M"),
+        "the problem on the first line: {stderr}"
+    );
 }
 
 #[test]
