@@ -33,6 +33,12 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --cache-control 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load'
             cand --charset 'Append this charset to textual Content-Types, e.g. --charset utf-8'
             cand --header 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable'
+            cand --proxy 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL''s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through'
+            cand --proxy-timeout 'Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its answer before lanai gives up (504 when nothing was answered yet)'
+            cand --tls-cert 'Serve HTTPS with this PEM certificate chain instead of the local CA''s (with --tls-key)'
+            cand --tls-key 'The PEM private key of --tls-cert'
+            cand --auth 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable'
+            cand --auth-file 'Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)'
             cand --log-file 'Also append the log to this file'
             cand --generate 'Print the man page or a shell''s completion script, then exit'
             cand --listing 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
@@ -47,6 +53,9 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --quiet 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
             cand -v 'More detail in the log, such as why a path was refused; repeat for more'
             cand --verbose 'More detail in the log, such as why a path was refused; repeat for more'
+            cand --open 'Open the site in the default browser once lanai listens ($BROWSER first, then the system''s opener)'
+            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
+            cand --print-ca 'Print the certificate of lanai''s local CA (PEM), making the CA first if needed, then exit'
             cand --no-config 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -62,9 +71,9 @@ var lanai-options~ = $edit:completion:arg-completer[lanai]
 set edit:completion:arg-completer[lanai] = {|@words|
     var current = $words[-1]
     var previous = $words[-2]
-    if (has-value ['-r' '--document-root' '--log-file'] $previous) {
+    if (has-value ['-r' '--document-root' '--tls-cert' '--tls-key' '--auth-file' '--log-file'] $previous) {
         edit:complete-filename $current
-    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--live' '-q' '--quiet' '-v' '--verbose' '--no-config' '--generate'] $previous) {
+    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
         # a value that is not a path: nothing to offer
     } elif (str:has-prefix $current '-') {
         lanai-options $@words

@@ -10,6 +10,12 @@ complete -c lanai -l shutdown-timeout -d 'Seconds to let responses in flight fin
 complete -c lanai -l cache-control -d 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load' -r
 complete -c lanai -l charset -d 'Append this charset to textual Content-Types, e.g. --charset utf-8' -r
 complete -c lanai -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable' -r
+complete -c lanai -l proxy -d 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL\'s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through' -r
+complete -c lanai -l proxy-timeout -d 'Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its answer before lanai gives up (504 when nothing was answered yet)' -r
+complete -c lanai -l tls-cert -d 'Serve HTTPS with this PEM certificate chain instead of the local CA\'s (with --tls-key)' -r -F
+complete -c lanai -l tls-key -d 'The PEM private key of --tls-cert' -r -F
+complete -c lanai -l auth -d 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable' -r
+complete -c lanai -l auth-file -d 'Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)' -r -F
 complete -c lanai -l log-file -d 'Also append the log to this file' -r -F
 complete -c lanai -l generate -d 'Print the man page or a shell\'s completion script, then exit' -r -f -a "man\t''
 bash\t''
@@ -27,6 +33,9 @@ complete -c lanai -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP 
 complete -c lanai -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
 complete -c lanai -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
 complete -c lanai -s v -l verbose -d 'More detail in the log, such as why a path was refused; repeat for more'
+complete -c lanai -l open -d 'Open the site in the default browser once lanai listens ($BROWSER first, then the system\'s opener)'
+complete -c lanai -l https -d 'Serve HTTPS with a certificate from lanai\'s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
+complete -c lanai -l print-ca -d 'Print the certificate of lanai\'s local CA (PEM), making the CA first if needed, then exit'
 complete -c lanai -l no-config -d 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
 complete -c lanai -s h -l help -d 'Print help'
 complete -c lanai -s V -l version -d 'Print version'

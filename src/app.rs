@@ -1,5 +1,6 @@
 //! The order every request takes once its head is read, written once:
-//! guard (may answer at once) → live reload's reserved paths → `_redirects` (redirect, or rewrite to another
+//! guard (may answer at once) → live reload's reserved paths → --proxy prefixes (the connection then relays the
+//! upstream's answer as it is: the rules files do not apply to it) → `_redirects` (redirect, or rewrite to another
 //! path) → --clean-urls → the files endpoint → the site's 404.html in place of lanai's own 404 page → `_headers`.
 //! A new stage or endpoint is one line here.
 
@@ -10,15 +11,18 @@ use crate::http::response::Response;
 use crate::http::vocabulary::headers::{ACCEPT_RANGES, ETAG, LAST_MODIFIED, LOCATION};
 use crate::http::vocabulary::StatusCode;
 use crate::live::Live;
+use crate::proxy::Proxy;
 use crate::rules::redirects::{self, Outcome};
 use crate::rules::{headers, Rules};
+use std::sync::Arc;
 
 /// The page a site may provide for its 404s.
 const NOT_FOUND_PAGE: &str = "/404.html";
 
 pub struct App {
-    pub guard: Guard,
+    pub guard: Arc<Guard>,
     pub live: Option<Live>,
+    pub proxy: Proxy,
     pub rules: Rules,
     pub clean_urls: bool,
     pub site: Site,
@@ -31,6 +35,9 @@ impl App {
         }
         if let Some(answer) = self.live.as_ref().and_then(|live| live.respond(request)) {
             return answer;
+        }
+        if let Some(proxied) = self.proxy.route(request) {
+            return proxied;
         }
         let rules = self.rules.current();
         let exists = || self.serves(request.path());

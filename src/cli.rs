@@ -106,6 +106,17 @@ pub struct Options {
     #[arg(long)]
     pub isolate: bool,
 
+    /// Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g.
+    /// --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL's own path. Repeatable: the longest
+    /// matching prefix wins. WebSocket upgrades and streamed bodies pass through
+    #[arg(long = "proxy", value_name = "PREFIX=URL", action = ArgAction::Append)]
+    pub proxies: Vec<String>,
+
+    /// Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its
+    /// answer before lanai gives up (504 when nothing was answered yet)
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = positive_seconds)]
+    pub proxy_timeout: u64,
+
     /// Live reload: watch the folder and update open pages on every save (stylesheets swap in place)
     #[arg(long)]
     pub live: bool,
@@ -117,6 +128,35 @@ pub struct Options {
     /// More detail in the log, such as why a path was refused; repeat for more
     #[arg(short, long, action = ArgAction::Count, overrides_with = "quiet")]
     pub verbose: u8,
+
+    /// Open the site in the default browser once lanai listens ($BROWSER first, then the system's opener)
+    #[arg(long)]
+    pub open: bool,
+
+    /// Serve HTTPS with a certificate from lanai's own local CA, made on first use; plain HTTP
+    /// on the same port is redirected, except the page that offers the CA to install
+    #[arg(long)]
+    pub https: bool,
+
+    /// Serve HTTPS with this PEM certificate chain instead of the local CA's (with --tls-key)
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Print the certificate of lanai's local CA (PEM), making the CA first if needed, then exit
+    #[arg(long)]
+    pub print_ca: bool,
+
+    /// Ask for this user name and password (HTTP Basic) before serving anything; repeatable
+    #[arg(long = "auth", value_name = "USER:PASSWORD", action = ArgAction::Append)]
+    pub auth: Vec<String>,
+
+    /// Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
+    pub auth_file: Option<PathBuf>,
 
     /// Also append the log to this file
     #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]

@@ -199,9 +199,9 @@ mod tests {
     fn each_problem_names_its_line() {
         for (text, line, needle) in [
             (
-                "--port=1\n\n--nope\n",
+                "--port=1\n\n--xyzzy\n",
                 3,
-                "'--nope' is not an option of lanai;",
+                "'--xyzzy' is not an option of lanai;",
             ),
             (
                 "--prot\n8081\n",

@@ -1,5 +1,5 @@
 //! lanai: a static file server. The path of a request reads top to bottom: server (accept) → http::connection →
-//! http::request → app (guard → route → endpoint: live or files) → http::response.
+//! http::request → app (guard → route → endpoint: live, proxy or files) → http::response.
 
 pub mod app;
 pub mod cli;
@@ -8,9 +8,12 @@ pub mod files;
 pub mod generated;
 pub mod guard;
 pub mod http;
+pub mod lan;
 pub mod live;
 pub mod log;
 pub mod platform;
+pub mod proxy;
 pub mod rules;
 pub mod server;
 pub mod shutdown;
+pub mod tls;

@@ -86,6 +86,64 @@ pub fn send_file(
     Ok(None)
 }
 
+/// Whether a socket bound to `::` also takes IPv4 connections. Linux, macOS and the BSDs make such sockets
+/// dual-stack by default; Windows makes them IPv6-only.
+#[cfg(not(windows))]
+pub const WILDCARD_IPV6_ACCEPTS_IPV4: bool = true;
+
+#[cfg(windows)]
+pub const WILDCARD_IPV6_ACCEPTS_IPV4: bool = false;
+
+/// The platform's own way to open a URL in the default browser, as program and arguments.
+#[cfg(target_os = "macos")]
+pub fn url_opener(url: &str) -> Vec<String> {
+    vec!["open".to_string(), url.to_string()]
+}
+
+/// `start` is built into cmd; its first quoted argument is a window title, hence the empty one (passed as `""`).
+#[cfg(windows)]
+pub fn url_opener(url: &str) -> Vec<String> {
+    ["cmd", "/c", "start", "", url].map(str::to_string).to_vec()
+}
+
+#[cfg(not(any(target_os = "macos", windows)))]
+pub fn url_opener(url: &str) -> Vec<String> {
+    vec!["xdg-open".to_string(), url.to_string()]
+}
+
+/// Writes a file only this user may read (mode 0600), for private keys. The file is created with that mode, so
+/// it is never readable by others, not even for a moment.
+#[cfg(unix)]
+pub fn write_private(path: &std::path::Path, contents: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(contents)
+}
+
+/// On Windows a file in the user's AppData folder is private to the user already (its ACL is inherited).
+#[cfg(not(unix))]
+pub fn write_private(path: &std::path::Path, contents: &[u8]) -> io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+/// Makes a folder of private files reachable by this user only (mode 0700).
+#[cfg(unix)]
+pub fn make_private_folder(path: &std::path::Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(not(unix))]
+pub fn make_private_folder(_path: &std::path::Path) -> io::Result<()> {
+    Ok(())
+}
+
 /// The path Windows opens for `path`: every name spelled in full, so an 8.3 short name such as `GIT~1` shows as
 /// the `.git` it stands for (std's canonicalize asks the opened handle, GetFinalPathNameByHandleW; Windows' own
 /// GetLongPathNameW is no help under wine, which leaves verbatim `\\?\` paths as they are). `None` where a file

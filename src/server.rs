@@ -8,6 +8,7 @@ use crate::http::connection::{self, Limits};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::shutdown::Stop;
+use crate::tls::Tls;
 use async_std::net::TcpListener;
 use async_std::task;
 use burst::Burst;
@@ -58,6 +59,8 @@ pub struct Settings {
     pub max_connections: usize,
     /// After a stop, how long responses in flight may take to finish.
     pub shutdown_timeout: Duration,
+    /// `--https`: TLS, and the plain-HTTP answers, on the listening port.
+    pub tls: Option<Arc<Tls>>,
 }
 
 /// Descriptors the process needs besides its connections: standard streams, the listener, the reactor, files
@@ -110,10 +113,17 @@ where
                 };
                 // Head and body go out as separate writes; Nagle would hold the second for a delayed ACK.
                 let _ = stream.set_nodelay(true);
-                let serving =
-                    connection::serve(stream, peer, handler.clone(), limits.clone(), stop.clone());
+                let (handler, limits, stop, tls) = (
+                    handler.clone(),
+                    limits.clone(),
+                    stop.clone(),
+                    settings.tls.clone(),
+                );
                 task::spawn(async move {
-                    serving.await;
+                    match tls {
+                        None => connection::serve(stream, peer, handler, limits, stop).await,
+                        Some(tls) => tls.serve(stream, peer, handler, limits, stop).await,
+                    }
                     drop(ticket);
                 });
             }

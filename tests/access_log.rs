@@ -5,44 +5,24 @@ mod common;
 
 use common::*;
 use std::io::{Read, Write};
-use std::time::{Duration, Instant};
-
-/// Waits up to five seconds for a log line containing every one of `parts`; returns it.
-fn log_line(server: &Server, parts: &[&str]) -> String {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let log = server.log();
-        if let Some(line) = log
-            .lines()
-            .find(|line| parts.iter().all(|part| line.contains(part)))
-        {
-            return line.to_string();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no line with {parts:?} in:\n{log}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 #[test]
 fn malformed_and_oversized_heads_are_logged_with_their_request_line() {
     let server = Server::logging(&[]);
     server.exchange(b"GET /bad HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n");
-    log_line(&server, &["127.0.0.1 \"GET /bad HTTP/1.1\" 400 "]);
+    server.log_line(&["127.0.0.1 \"GET /bad HTTP/1.1\" 400 "]);
 
     let long_target = format!("/{}", "a".repeat(9000));
     server.exchange(format!("GET {long_target} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes());
-    let line = log_line(&server, &["\"GET /aaaa", "...\" 414 "]);
+    let line = server.log_line(&["\"GET /aaaa", "...\" 414 "]);
     assert!(line.len() < 400, "the line is cut: {line}");
 
     let fields: String = (0..120).map(|index| format!("X-{index}: v\r\n")).collect();
     server.exchange(format!("GET /many HTTP/1.1\r\nHost: localhost\r\n{fields}\r\n").as_bytes());
-    log_line(&server, &["\"GET /many HTTP/1.1\" 431 "]);
+    server.log_line(&["\"GET /many HTTP/1.1\" 431 "]);
 
     server.exchange(b"GET /q\"\x01 HTTP/1.1\r\n\r\n");
-    log_line(&server, &["\"GET /q\\\"\\x01 HTTP/1.1\" 400 "]);
+    server.log_line(&["\"GET /q\\\"\\x01 HTTP/1.1\" 400 "]);
 }
 
 #[test]
@@ -54,7 +34,7 @@ fn a_head_not_complete_in_time_is_logged_as_408() {
         .unwrap();
     let answer = read_to_close(&mut stream);
     assert!(answer.starts_with(b"HTTP/1.1 408 "));
-    log_line(&server, &["\"GET /slow HTTP/1.1\" 408 "]);
+    server.log_line(&["\"GET /slow HTTP/1.1\" 408 "]);
 }
 
 #[test]
@@ -67,7 +47,7 @@ fn connections_past_the_limit_are_logged_as_503() {
     held.read_exact(&mut head).unwrap();
     let answer = read_to_close(&mut server.connect());
     assert!(answer.starts_with(b"HTTP/1.1 503 "));
-    log_line(&server, &["127.0.0.1 \"-\" 503 "]);
+    server.log_line(&["127.0.0.1 \"-\" 503 "]);
 }
 
 #[test]
@@ -81,7 +61,7 @@ fn a_broken_off_download_logs_the_bytes_that_went() {
         received += stream.read(&mut chunk).unwrap() as u64;
     }
     drop(stream);
-    let line = log_line(&server, &["\"GET /big.bin HTTP/1.1\" 200 "]);
+    let line = server.log_line(&["\"GET /big.bin HTTP/1.1\" 200 "]);
     let bytes: u64 = line
         .split("\" 200 ")
         .nth(1)

@@ -195,7 +195,7 @@ fn allowed_host_from_the_config_file() {
 
 #[test]
 fn serving_the_lan_allows_this_machines_name() {
-    let Some(name) = lanai::platform::host_name() else {
+    let Some(name) = lanai::lan::host_name() else {
         return;
     };
     // Listening everywhere, but the test only ever talks to loopback.

@@ -1,7 +1,8 @@
 //! The guard: what every request must pass before anything is looked up or routed, in this order:
-//! the Host check (host.rs). A refusal is answered here, the same for files, listings, live reload and every
-//! endpoint that comes after.
+//! the Host check (host.rs), then credentials when --auth or --auth-file asks for them (auth.rs). A refusal is
+//! answered here, the same for files, listings, live reload and every endpoint that comes after.
 
+pub mod auth;
 pub mod host;
 
 use crate::http::authority;
@@ -9,6 +10,7 @@ use crate::http::request::Request;
 use crate::http::response::{Body, Response};
 use crate::http::vocabulary::headers::CONTENT_TYPE;
 use crate::http::vocabulary::StatusCode;
+use auth::Auth;
 use host::{HostPolicy, Verdict};
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -16,18 +18,32 @@ use std::sync::Mutex;
 pub struct Guard {
     hosts: HostPolicy,
     warned: WarnedHosts,
+    auth: Option<Auth>,
 }
 
 impl Guard {
-    pub fn new(hosts: HostPolicy) -> Guard {
+    pub fn new(hosts: HostPolicy, auth: Option<Auth>) -> Guard {
         Guard {
             hosts,
             warned: WarnedHosts::default(),
+            auth,
         }
     }
 
     /// The answer for a request that may not pass, or `None` to let it through.
     pub fn check(&self, request: &Request<'_>) -> Option<Response> {
+        self.check_host(request)
+            .or_else(|| self.auth.as_ref().and_then(|auth| auth.check(request)))
+    }
+
+    /// True when --auth or --auth-file asks for credentials.
+    pub fn asks_for_credentials(&self) -> bool {
+        self.auth.is_some()
+    }
+
+    /// The Host check alone: for what lanai answers before credentials can be asked for (the plain-HTTP
+    /// answers on the HTTPS port, which must not invite a password over plain HTTP).
+    pub fn check_host(&self, request: &Request<'_>) -> Option<Response> {
         // The parser has already turned away a Host that is no valid authority.
         let host = request.host().and_then(authority::parse);
         match self.hosts.judge(host) {

@@ -7,16 +7,19 @@ use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request};
 use super::response::{encode_head, Body, Response};
 use super::send::{send, write_all, write_counted};
+use super::stream::Stream;
 use crate::http::vocabulary::headers::RETRY_AFTER;
 use crate::http::vocabulary::{Method, StatusCode};
+use crate::proxy;
 use crate::shutdown::Stop;
 use async_std::net::TcpStream;
 use futures_lite::future;
+use futures_lite::AsyncWriteExt;
 use futures_lite::FutureExt;
 use std::any::Any;
 use std::fmt;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -43,13 +46,14 @@ pub const WRITE_STALL: Duration = Duration::from_secs(30);
 
 /// Serves one connection until it closes. A panic anywhere in it (the handler included) ends this connection
 /// only, and is logged with the request line being answered.
-pub async fn serve<H>(
-    stream: TcpStream,
+pub async fn serve<S, H>(
+    stream: S,
     peer: SocketAddr,
     handler: Arc<H>,
     limits: Arc<Limits>,
     stop: Stop,
 ) where
+    S: Stream,
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
     let panic_note = Mutex::new(None);
@@ -105,8 +109,8 @@ fn closing_answer(response: &Response, output: &mut Vec<u8>) -> u64 {
     }
 }
 
-async fn serve_requests<H>(
-    mut stream: TcpStream,
+async fn serve_requests<S: Stream, H>(
+    mut stream: S,
     peer: SocketAddr,
     handler: &H,
     limits: &Limits,
@@ -132,6 +136,26 @@ async fn serve_requests<H>(
                 };
                 let started = Instant::now();
                 let response = handler(&request);
+                if let Body::Proxied(forward) = response.body {
+                    // The exchange needs the input buffer the request borrows: its line is kept as text.
+                    let line = RequestLine(&request).to_string();
+                    drop(witness);
+                    input.consume(head_len);
+                    let client = proxy::Client {
+                        stream: &mut stream,
+                        input: &mut input,
+                        address: peer.ip(),
+                        stall: limits.write_stall,
+                    };
+                    let exchanged = proxy::exchange(*forward, client, stop).await;
+                    log_access(peer, line, exchanged.status, exchanged.body_bytes, started);
+                    if !exchanged.keep_alive {
+                        return close(stream, &mut input, true).await;
+                    }
+                    idle = input.is_empty();
+                    deadline = next_head_deadline(idle, limits);
+                    continue;
+                }
                 let status = response.status;
                 let body_len = match request.body {
                     RequestBody::Length(length) => length,
@@ -183,12 +207,7 @@ async fn serve_requests<H>(
                     return;
                 }
                 idle = input.is_empty();
-                deadline = Instant::now()
-                    + if idle {
-                        limits.keep_alive_timeout
-                    } else {
-                        limits.read_timeout
-                    };
+                deadline = next_head_deadline(idle, limits);
             }
             Ok(None) => match read_head_bytes(&mut stream, &mut input, deadline, stop).await {
                 Ok(0) => return,
@@ -226,10 +245,21 @@ async fn serve_requests<H>(
     }
 }
 
+/// When the next head must have arrived: an idle connection waits for the keep-alive timeout, a pipelined head
+/// already under way gets the read timeout.
+fn next_head_deadline(idle: bool, limits: &Limits) -> Instant {
+    Instant::now()
+        + if idle {
+            limits.keep_alive_timeout
+        } else {
+            limits.read_timeout
+        }
+}
+
 /// Reads more of a head. A connection that has received nothing of it is idle, and shutdown closes it at once
 /// (reported as the end of the stream).
-async fn read_head_bytes(
-    stream: &mut TcpStream,
+async fn read_head_bytes<S: Stream>(
+    stream: &mut S,
     input: &mut InputBuffer,
     deadline: Instant,
     stop: &Stop,
@@ -245,8 +275,8 @@ async fn read_head_bytes(
 }
 
 /// Reads and drops `count` body bytes; whatever arrives beyond them stays in `input` for the next request.
-async fn discard(
-    stream: &mut TcpStream,
+async fn discard<S: Stream>(
+    stream: &mut S,
     input: &mut InputBuffer,
     mut count: u64,
     deadline: Instant,
@@ -264,8 +294,8 @@ async fn discard(
 
 /// Answers a head we cannot serve with its error status, logs it with as much of the request line as arrived,
 /// and closes.
-async fn answer_error(
-    stream: TcpStream,
+async fn answer_error<S: Stream>(
+    stream: S,
     peer: SocketAddr,
     input: &mut InputBuffer,
     status: StatusCode,
@@ -293,12 +323,16 @@ async fn answer_error(
 /// Ends the connection after a `Connection: close` response. When the client may still be sending (an error, or
 /// bytes we did not use), we stop writing and read for a little while first: closing a socket with unread input
 /// makes the kernel send a reset, which can destroy the response before the client reads it.
-async fn close(stream: TcpStream, input: &mut InputBuffer, client_may_be_sending: bool) {
+async fn close<S: Stream>(stream: S, input: &mut InputBuffer, client_may_be_sending: bool) {
     if !client_may_be_sending && input.is_empty() {
         return;
     }
     let mut stream = stream;
-    if stream.shutdown(Shutdown::Write).is_err() {
+    // Closing the writing side shuts down the socket's (after TLS's close_notify, on a TLS stream).
+    if async_std::io::timeout(LINGER_TIME, stream.close())
+        .await
+        .is_err()
+    {
         return;
     }
     let deadline = Instant::now() + LINGER_TIME;
@@ -318,16 +352,17 @@ async fn close(stream: TcpStream, input: &mut InputBuffer, client_may_be_sending
 fn log_access(
     peer: SocketAddr,
     request_line: impl fmt::Display,
-    status: StatusCode,
+    status: impl Into<u16>,
     body_bytes: u64,
     started: Instant,
 ) {
+    let status: u16 = status.into();
     log::info!(
         target: "lanai::access",
         "{} \"{}\" {} {} {:.3}ms",
         peer.ip(),
         request_line,
-        status as u16,
+        status,
         body_bytes,
         started.elapsed().as_secs_f64() * 1000.0
     );

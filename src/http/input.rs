@@ -1,8 +1,7 @@
 //! The bytes a connection has received and not yet used.
 
 use super::request::MAX_HEAD;
-use async_std::io::ReadExt;
-use async_std::net::TcpStream;
+use async_std::io::{Read, ReadExt};
 use std::io;
 use std::time::Instant;
 
@@ -19,8 +18,13 @@ impl InputBuffer {
     const LARGEST: usize = MAX_HEAD + 1024;
 
     pub fn new() -> Self {
+        Self::with_capacity(Self::INITIAL)
+    }
+
+    /// A buffer of `size` bytes from the start, for relaying bodies: bigger reads, fewer system calls.
+    pub fn with_capacity(size: usize) -> Self {
         InputBuffer {
-            bytes: vec![0; Self::INITIAL],
+            bytes: vec![0; size],
             start: 0,
             end: 0,
         }
@@ -44,9 +48,9 @@ impl InputBuffer {
     }
 
     /// Reads once, waiting at most until `deadline`. Returns 0 at end of stream.
-    pub async fn read_from(
+    pub async fn read_from<S: Read + Unpin>(
         &mut self,
-        stream: &mut TcpStream,
+        stream: &mut S,
         deadline: Instant,
     ) -> io::Result<usize> {
         if self.end == self.bytes.len() {

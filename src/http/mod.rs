@@ -1,12 +1,13 @@
 //! Our HTTP/1.0 and HTTP/1.1 connection layer: parsing request heads (request), encoding response heads (response,
 //! date), the per-connection rules of keep-alive, pipelining and framing (connection), the bytes received
-//! (input) and writing responses out (send).
+//! (input), writing responses out (send) and what they travel over (stream).
 
 pub mod authority;
 pub mod connection;
 mod date;
-mod input;
+pub(crate) mod input;
 pub mod request;
 pub mod response;
-mod send;
+pub(crate) mod send;
+pub mod stream;
 pub mod vocabulary;

@@ -30,6 +30,9 @@ pub enum Body {
     /// Server-Sent Events: each message is written as it arrives, until the client leaves. It has no length,
     /// so the connection closes after it.
     EventStream(Receiver<Arc<str>>),
+    /// Not lanai's to answer: the connection hands the request to `proxy::exchange`, which relays the upstream's
+    /// answer, head and all.
+    Proxied(Box<crate::proxy::Forward>),
 }
 
 impl Body {
@@ -40,7 +43,7 @@ impl Body {
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::Shared { len, .. } => *len as u64,
             Body::File { len, .. } => *len,
-            Body::EventStream(_) => return None,
+            Body::EventStream(_) | Body::Proxied(_) => return None,
         })
     }
 }

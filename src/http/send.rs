@@ -2,11 +2,11 @@
 //! the OS allows), or a stream of events. Every write gives up when the client stops reading.
 
 use super::response::Body;
+use super::stream::Stream;
 use crate::platform;
 use crate::shutdown::Stop;
 use async_std::channel::Receiver;
-use async_std::io::{ReadExt, WriteExt};
-use async_std::net::TcpStream;
+use async_std::io::{ReadExt, Write, WriteExt};
 use futures_lite::future::or;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -28,8 +28,8 @@ pub struct Sent {
 }
 
 /// Writes the head (already in `output`) and, unless `head_only`, the body.
-pub async fn send(
-    stream: &mut TcpStream,
+pub async fn send<S: Stream>(
+    stream: &mut S,
     output: &mut Vec<u8>,
     body: Body,
     head_only: bool,
@@ -46,8 +46,8 @@ pub async fn send(
 }
 
 /// `send`, adding every byte that reaches the socket, head included, to `written`.
-async fn send_counted(
-    stream: &mut TcpStream,
+async fn send_counted<S: Stream>(
+    stream: &mut S,
     output: &mut Vec<u8>,
     body: Body,
     head_only: bool,
@@ -77,13 +77,16 @@ async fn send_counted(
             output.clear();
             send_file(stream, &file, start, len, output, stall, written).await
         }
+        Body::Proxied(_) => {
+            unreachable!("the connection gives proxied requests to proxy::exchange")
+        }
     }
 }
 
 /// Writes Server-Sent Events as they come, with a comment line every so often so that proxies and browsers keep
 /// the stream open, until the client goes away (seen at once, by reading), the events end or lanai stops.
-async fn stream_events(
-    stream: &mut TcpStream,
+async fn stream_events<S: Stream>(
+    stream: &mut S,
     events: Receiver<Arc<str>>,
     stall: Duration,
     stop: &Stop,
@@ -95,7 +98,8 @@ async fn stream_events(
         Finished,
     }
     let mut probe = [0u8; 256];
-    let mut reader = stream.clone();
+    // Reading (to see the client leave) and writing take turns on one stream, as TLS needs.
+    let (mut reader, mut writer) = futures_lite::io::split(stream);
     loop {
         let message = async { events.recv().await.map_or(Next::Finished, Next::Message) };
         let idle = async {
@@ -119,15 +123,15 @@ async fn stream_events(
             Next::Idle => Arc::from(": keep-alive\n\n"),
             Next::Finished => return Ok(()),
         };
-        write_counted(stream, text.as_bytes(), stall, written).await?;
+        write_counted(&mut writer, text.as_bytes(), stall, written).await?;
     }
 }
 
 /// Streams `len` bytes of `file` from `start`: straight from the page cache to the socket where the OS can
 /// (sendfile), through `buffer` where it cannot and whenever the socket is full (a buffered write waits for room;
 /// the zero-copy call only says it would block).
-async fn send_file(
-    stream: &mut TcpStream,
+async fn send_file<S: Stream>(
+    stream: &mut S,
     file: &File,
     start: u64,
     len: u64,
@@ -139,7 +143,11 @@ async fn send_file(
     let mut offset = start;
     while offset < end {
         let want = (end - offset).min(SENDFILE_MOST) as usize;
-        let sent = match platform::send_file(stream, file, &mut offset, want) {
+        let zero_copy = match stream.plain_socket() {
+            Some(socket) => platform::send_file(socket, file, &mut offset, want),
+            None => Ok(None),
+        };
+        let sent = match zero_copy {
             Ok(Some(sent)) => {
                 *written += sent as u64;
                 sent
@@ -162,8 +170,8 @@ async fn send_file(
 
 /// Reads up to a chunk of `file` at `offset` into `buffer` and writes it, waiting for room as long as the
 /// client keeps reading. Returns the bytes sent; 0 at the end of the file.
-async fn copy_file_chunk(
-    stream: &mut TcpStream,
+async fn copy_file_chunk<S: Stream>(
+    stream: &mut S,
     mut file: &File,
     offset: &mut u64,
     want: usize,
@@ -181,14 +189,18 @@ async fn copy_file_chunk(
 
 /// Writes all of `bytes`, failing when one write makes no progress for `stall`: a slow reader is fine, a client
 /// that stopped reading is not.
-pub async fn write_all(stream: &mut TcpStream, bytes: &[u8], stall: Duration) -> io::Result<()> {
+pub async fn write_all<S: Write + Unpin>(
+    stream: &mut S,
+    bytes: &[u8],
+    stall: Duration,
+) -> io::Result<()> {
     write_counted(stream, bytes, stall, &mut 0).await
 }
 
 /// `write_all`, adding the bytes that reached the socket to `written` as they go, so a write that fails part of
 /// the way still counts what went.
-pub async fn write_counted(
-    stream: &mut TcpStream,
+pub async fn write_counted<S: Write + Unpin>(
+    stream: &mut S,
     bytes: &[u8],
     stall: Duration,
     written: &mut u64,

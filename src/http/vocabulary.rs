@@ -106,6 +106,12 @@ impl StatusCode {
     }
 }
 
+impl From<StatusCode> for u16 {
+    fn from(status: StatusCode) -> u16 {
+        status.code()
+    }
+}
+
 /// A header field name, kept in lowercase; the response encoder writes it in canonical case.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct HeaderName(Cow<'static, str>);
@@ -152,6 +158,7 @@ pub mod headers {
         ACCESS_CONTROL_MAX_AGE = "access-control-max-age",
         ACCESS_CONTROL_REQUEST_HEADERS = "access-control-request-headers",
         ALLOW = "allow",
+        AUTHORIZATION = "authorization",
         CACHE_CONTROL = "cache-control",
         CONNECTION = "connection",
         CONTENT_ENCODING = "content-encoding",
@@ -171,6 +178,7 @@ pub mod headers {
         RETRY_AFTER = "retry-after",
         TRANSFER_ENCODING = "transfer-encoding",
         VARY = "vary",
+        WWW_AUTHENTICATE = "www-authenticate",
     }
 }
 

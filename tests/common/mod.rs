@@ -2,6 +2,8 @@
 //! started on it with `--port 0`, and a small raw-socket HTTP/1.x reader.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod upstream;
+
 use async_std::task;
 use lanai::http::connection::Limits;
 use lanai::http::request::Request;
@@ -86,6 +88,8 @@ pub struct Server {
     pub banner: String,
     /// Everything lanai has written to stderr so far (its log).
     stderr: Arc<Mutex<String>>,
+    /// Everything lanai has written to stdout so far, the start-up line included.
+    stdout: Arc<Mutex<String>>,
     /// The thread that collects stderr; it ends when lanai does.
     collector: Option<std::thread::JoinHandle<()>>,
 }
@@ -163,12 +167,23 @@ impl Server {
             }
         });
         let mut banner = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut banner)
-            .unwrap();
+        let mut stdout_pipe = BufReader::new(child.stdout.take().unwrap());
+        stdout_pipe.read_line(&mut banner).unwrap();
+        let stdout = Arc::new(Mutex::new(banner.clone()));
+        let collected = stdout.clone();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while matches!(stdout_pipe.read_line(&mut line), Ok(read) if read > 0) {
+                collected.lock().unwrap().push_str(&line);
+                line.clear();
+            }
+        });
         let port = banner
             .split_whitespace()
-            .find_map(|word| word.strip_prefix("http://"))
+            .find_map(|word| {
+                word.strip_prefix("http://")
+                    .or_else(|| word.strip_prefix("https://"))
+            })
             .and_then(|address| address.trim_end_matches('/').rsplit(':').next())
             .and_then(|port| port.parse::<u16>().ok())
             .unwrap_or_else(|| panic!("no port in start-up line {banner:?}"));
@@ -178,6 +193,7 @@ impl Server {
             root,
             banner,
             stderr,
+            stdout,
             collector: Some(collector),
         }
     }
@@ -194,6 +210,38 @@ impl Server {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// What lanai has printed on stdout so far, waiting up to a second for it to contain `until`.
+    pub fn output_with(&self, until: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        loop {
+            let output = self.stdout.lock().unwrap().clone();
+            if output.contains(until) || Instant::now() > deadline {
+                return output;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits up to five seconds for a log line containing every one of `parts`, and returns it: lanai's stderr
+    /// is collected by a thread of its own, which may not have read the newest lines yet.
+    pub fn log_line(&self, parts: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = self.log();
+            if let Some(line) = log
+                .lines()
+                .find(|line| parts.iter().all(|part| line.contains(part)))
+            {
+                return line.to_string();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no line with {parts:?} in:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// What lanai has logged so far.
@@ -453,6 +501,7 @@ where
         },
         max_connections: 100,
         shutdown_timeout: Duration::from_secs(1),
+        tls: None,
     };
     std::thread::spawn(move || {
         task::block_on(server::run(listener, handler, settings, Stop::new()))

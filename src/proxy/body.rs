@@ -1,0 +1,198 @@
+//! Moving a body across the proxy, one buffer at a time and only as fast as the receiving side takes it, so
+//! memory stays flat whatever the size: the client's upload to the upstream, and the upstream's answer to the
+//! client (re-framed for the client's hop, each piece sent as soon as it arrives: server-sent events stay
+//! events).
+
+use super::chunked::{self, Decoder};
+use super::headers::ClientFraming;
+use super::upstream::Framing;
+use super::Client;
+use crate::http::input::InputBuffer;
+use crate::http::request::Body;
+use crate::http::send::{write_all, write_counted};
+use crate::http::stream::Stream;
+use async_std::io::{ReadExt, WriteExt};
+use async_std::net::TcpStream;
+use futures_lite::future;
+use std::time::{Duration, Instant};
+
+/// Why a body stopped part of the way.
+#[derive(Debug)]
+pub enum Broken {
+    /// The client went away, stalled or sent a body that does not parse as chunked.
+    Client,
+    /// The upstream went away, stalled past the timeout or sent a body that does not parse.
+    Upstream,
+}
+
+/// How much of a body one read takes in.
+pub const RELAY_CHUNK: usize = 64 * 1024;
+
+/// Sends the client's request body, as framed by `body`, on to the upstream (chunked stays chunked, a length
+/// stays the same length). Bytes after the body stay in the client's input: the next pipelined request.
+pub async fn upload<S: Stream>(
+    body: Body,
+    client: &mut Client<'_, S>,
+    upstream: &mut TcpStream,
+    timeout: Duration,
+) -> Result<(), Broken> {
+    match body {
+        Body::None => Ok(()),
+        Body::Length(length) => upload_length(length, client, upstream, timeout).await,
+        Body::Chunked => upload_chunked(client, upstream, timeout).await,
+    }
+}
+
+/// What came with the head first, then straight from the socket, never reading past the body's end.
+async fn upload_length<S: Stream>(
+    length: u64,
+    client: &mut Client<'_, S>,
+    upstream: &mut TcpStream,
+    timeout: Duration,
+) -> Result<(), Broken> {
+    let buffered = (client.input.filled().len() as u64).min(length) as usize;
+    write_all(upstream, &client.input.filled()[..buffered], timeout)
+        .await
+        .map_err(|_| Broken::Upstream)?;
+    client.input.consume(buffered);
+    let mut left = length - buffered as u64;
+    let mut buffer = vec![0; (left as usize).min(RELAY_CHUNK)];
+    while left > 0 {
+        let want = (left as usize).min(buffer.len());
+        let read =
+            async_std::io::timeout(client.stall, client.stream.read(&mut buffer[..want])).await;
+        let read = match read {
+            Ok(0) | Err(_) => return Err(Broken::Client),
+            Ok(read) => read,
+        };
+        write_all(upstream, &buffer[..read], timeout)
+            .await
+            .map_err(|_| Broken::Upstream)?;
+        left -= read as u64;
+    }
+    Ok(())
+}
+
+/// Decodes the chunks from the client's input and sends each on as a chunk of its own.
+async fn upload_chunked<S: Stream>(
+    client: &mut Client<'_, S>,
+    upstream: &mut TcpStream,
+    timeout: Duration,
+) -> Result<(), Broken> {
+    let mut decoder = Decoder::new();
+    let mut out = Vec::new();
+    while !decoder.is_done() {
+        if client.input.is_empty() {
+            let deadline = Instant::now() + client.stall;
+            match client.input.read_from(client.stream, deadline).await {
+                Ok(0) | Err(_) => return Err(Broken::Client),
+                Ok(_) => {}
+            }
+        }
+        let bytes = client.input.filled();
+        let step = decoder.decode(bytes).map_err(|_| Broken::Client)?;
+        out.clear();
+        if !step.data.is_empty() {
+            chunked::encode_chunk(&bytes[step.data], &mut out);
+        }
+        if decoder.is_done() {
+            out.extend_from_slice(chunked::LAST_CHUNK);
+        }
+        client.input.consume(step.used);
+        write_all(upstream, &out, timeout)
+            .await
+            .map_err(|_| Broken::Upstream)?;
+    }
+    Ok(())
+}
+
+/// Relays the upstream's body, framed as `framing`, to the client as `to_client` says; counts the bytes that
+/// reached the client in `written`. While it waits for the upstream, it watches for the client leaving.
+pub async fn download<S: Stream>(
+    framing: Framing,
+    to_client: ClientFraming,
+    upstream: &mut TcpStream,
+    reply: &mut InputBuffer,
+    client: &mut Client<'_, S>,
+    timeout: Duration,
+    written: &mut u64,
+) -> Result<(), Broken> {
+    let mut decoder = (framing == Framing::Chunked).then(Decoder::new);
+    let mut left = match framing {
+        Framing::None => 0,
+        Framing::Length(length) => length,
+        Framing::Chunked | Framing::UntilClose => u64::MAX,
+    };
+    let mut out = Vec::new();
+    while left > 0 && !decoder.as_ref().is_some_and(Decoder::is_done) {
+        if reply.is_empty() && read_upstream(upstream, reply, client, timeout).await? == 0 {
+            if framing == Framing::UntilClose {
+                break;
+            }
+            return Err(Broken::Upstream);
+        }
+        let bytes = reply.filled();
+        let (used, data) = match decoder.as_mut() {
+            Some(decoder) => {
+                let step = decoder.decode(bytes).map_err(|_| Broken::Upstream)?;
+                (step.used, &bytes[step.data])
+            }
+            None => {
+                let take = (bytes.len() as u64).min(left) as usize;
+                left = left.saturating_sub(take as u64);
+                (take, &bytes[..take])
+            }
+        };
+        out.clear();
+        if to_client == ClientFraming::Chunked {
+            if !data.is_empty() {
+                chunked::encode_chunk(data, &mut out);
+            }
+        } else {
+            out.extend_from_slice(data);
+        }
+        reply.consume(used);
+        write_counted(client.stream, &out, client.stall, written)
+            .await
+            .map_err(|_| Broken::Client)?;
+        // Over TLS a piece may wait in the session for the next one: each must go now (an event, say).
+        client.stream.flush().await.map_err(|_| Broken::Client)?;
+    }
+    if to_client == ClientFraming::Chunked {
+        write_counted(client.stream, chunked::LAST_CHUNK, client.stall, written)
+            .await
+            .map_err(|_| Broken::Client)?;
+    }
+    Ok(())
+}
+
+/// How much a client may send ahead (its next pipelined requests) while lanai watches it during a response.
+const WATCHED_INPUT: usize = 8 * 1024;
+
+/// Reads more of the upstream's answer, waiting at most `timeout`, unless the client leaves first: an idle
+/// event stream must not keep an upstream connection open for a client that is gone.
+async fn read_upstream<S: Stream>(
+    upstream: &mut TcpStream,
+    reply: &mut InputBuffer,
+    client: &mut Client<'_, S>,
+    timeout: Duration,
+) -> Result<usize, Broken> {
+    let from_upstream = async {
+        reply
+            .read_from(upstream, Instant::now() + timeout)
+            .await
+            .map_err(|_| Broken::Upstream)
+    };
+    let client_left = async {
+        // What the client sends meanwhile stays in its input buffer for the next request.
+        let far = Instant::now() + Duration::from_secs(24 * 60 * 60);
+        while client.input.filled().len() < WATCHED_INPUT {
+            match client.input.read_from(client.stream, far).await {
+                Ok(0) | Err(_) => return Err(Broken::Client),
+                Ok(_) => {}
+            }
+        }
+        future::pending::<Result<usize, Broken>>().await
+    };
+    future::or(from_upstream, client_left).await
+}

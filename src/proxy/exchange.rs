@@ -1,0 +1,231 @@
+//! One proxied exchange, top to bottom: send the request (on a kept-alive connection when there is one, again on
+//! a fresh one if that turns out closed), read the answer's head, relay it and its body or join the tunnel, and
+//! keep the upstream connection when it can carry another request. A failure before the head is answered 502
+//! or 504, named in the log and on the page; after it, the client's connection ends.
+
+use super::body::{self, Broken};
+use super::headers::{self, ClientFraming};
+use super::upstream::{self, Failure, Framing, ResponseHead};
+use super::{tunnel, Client, Forward};
+use crate::http::input::InputBuffer;
+use crate::http::request::Body as RequestBody;
+use crate::http::response::{encode_head, Body};
+use crate::http::send::write_counted;
+use crate::http::stream::Stream;
+use crate::http::vocabulary::StatusCode;
+use crate::shutdown::Stop;
+use async_std::net::TcpStream;
+
+/// What the connection needs to know afterwards: what to log, and whether it can read another request.
+pub struct Exchanged {
+    pub status: u16,
+    pub body_bytes: u64,
+    pub keep_alive: bool,
+}
+
+pub async fn exchange<S: Stream>(
+    forward: Forward,
+    mut client: Client<'_, S>,
+    stop: &Stop,
+) -> Exchanged {
+    if forward.expects_continue {
+        let _ = write_counted(
+            client.stream,
+            b"HTTP/1.1 100 Continue\r\n\r\n",
+            client.stall,
+            &mut 0,
+        )
+        .await;
+    }
+    let mut reply = InputBuffer::with_capacity(body::RELAY_CHUNK);
+    let (mut upstream, head, uploaded) = match send(&forward, &mut client, &mut reply).await {
+        Ok(sent) => sent,
+        Err(Sending::Client) => {
+            let why = "the request body broke off or is malformed";
+            return fail(&mut client, StatusCode::BadRequest, why, false).await;
+        }
+        Err(Sending::Upstream(failure)) => {
+            let cause = failure.cause(forward.gateway.timeout);
+            // The body may be unread: only a bodiless request leaves the connection ready for the next one.
+            let keep_alive = forward.keep_alive && forward.body == RequestBody::None;
+            return unusable(&mut client, &forward, failure.status(), &cause, keep_alive).await;
+        }
+    };
+    let framing = match head.framing(forward.head_only) {
+        Ok(framing) => framing,
+        Err(failure) => {
+            let cause = failure.cause(forward.gateway.timeout);
+            return unusable(&mut client, &forward, failure.status(), &cause, false).await;
+        }
+    };
+    let to_client = match framing {
+        _ if head.status == 101 && forward.websocket => ClientFraming::Tunnel,
+        Framing::None | Framing::Length(_) => ClientFraming::AsSent,
+        Framing::Chunked | Framing::UntilClose if forward.http10 => ClientFraming::UntilClose,
+        Framing::Chunked | Framing::UntilClose => ClientFraming::Chunked,
+    };
+    if head.status == 101 && to_client != ClientFraming::Tunnel {
+        let cause = "it switched protocols unasked";
+        return unusable(&mut client, &forward, StatusCode::BadGateway, cause, false).await;
+    }
+    let keep_alive = forward.keep_alive
+        && uploaded
+        && matches!(to_client, ClientFraming::AsSent | ClientFraming::Chunked);
+    let client_head = headers::client_head(
+        head.status,
+        &head.reason,
+        &head.fields,
+        to_client,
+        keep_alive,
+    );
+    let mut exchanged = Exchanged {
+        status: head.status,
+        body_bytes: 0,
+        keep_alive: false,
+    };
+    if write_counted(client.stream, &client_head, client.stall, &mut 0)
+        .await
+        .is_err()
+    {
+        return exchanged;
+    }
+    if to_client == ClientFraming::Tunnel {
+        tunnel::join(&mut client, upstream, &mut reply, stop).await;
+        return exchanged;
+    }
+    let timeout = forward.gateway.timeout;
+    let relayed = body::download(
+        framing,
+        to_client,
+        &mut upstream,
+        &mut reply,
+        &mut client,
+        timeout,
+        &mut exchanged.body_bytes,
+    )
+    .await;
+    match relayed {
+        Ok(()) => {
+            exchanged.keep_alive = keep_alive;
+            if uploaded && head.keeps_alive && framing != Framing::UntilClose && reply.is_empty() {
+                forward.gateway.pool.give_back(upstream);
+            }
+        }
+        Err(Broken::Upstream) => {
+            log::warn!(
+                "proxy: {} broke off its answer",
+                forward.gateway.rule.upstream.url()
+            );
+        }
+        Err(Broken::Client) => {}
+    }
+    exchanged
+}
+
+enum Sending {
+    /// The client's body broke off or did not parse.
+    Client,
+    Upstream(Failure),
+}
+
+/// Sends the request and reads the answer's head: on a kept-alive connection if the pool has one, and once more
+/// on a fresh connection when that one turns out closed and the request has no body (a body cannot be read from
+/// the client twice). Also says whether the whole request body went.
+async fn send<S: Stream>(
+    forward: &Forward,
+    client: &mut Client<'_, S>,
+    reply: &mut InputBuffer,
+) -> Result<(TcpStream, ResponseHead, bool), Sending> {
+    let gateway = &forward.gateway;
+    let proto = if client.stream.plain_socket().is_some() {
+        "http"
+    } else {
+        "https"
+    };
+    let head = headers::finish_head(
+        forward.head.clone(),
+        forward.forwarded_for.as_deref(),
+        client.address,
+        proto,
+    );
+    if let Some(mut pooled) = gateway.pool.take().await {
+        match attempt(forward, &head, &mut pooled, client, reply).await {
+            Ok((answer, uploaded)) => return Ok((pooled, answer, uploaded)),
+            Err(Sending::Upstream(failure))
+                if failure.is_closed() && forward.body == RequestBody::None =>
+            {
+                reply.consume(reply.filled().len());
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let mut fresh = upstream::connect(&gateway.rule.upstream.authority, gateway.timeout)
+        .await
+        .map_err(Sending::Upstream)?;
+    let (answer, uploaded) = attempt(forward, &head, &mut fresh, client, reply).await?;
+    Ok((fresh, answer, uploaded))
+}
+
+/// One try on one connection. An upstream that stops reading the body may still have answered (a 413, say): its
+/// answer is relayed, and the client's connection then ends.
+async fn attempt<S: Stream>(
+    forward: &Forward,
+    head: &[u8],
+    stream: &mut TcpStream,
+    client: &mut Client<'_, S>,
+    reply: &mut InputBuffer,
+) -> Result<(ResponseHead, bool), Sending> {
+    let timeout = forward.gateway.timeout;
+    if crate::http::send::write_all(stream, head, timeout)
+        .await
+        .is_err()
+    {
+        return Err(Sending::Upstream(Failure::Closed));
+    }
+    let uploaded = match body::upload(forward.body, client, stream, timeout).await {
+        Ok(()) => true,
+        Err(Broken::Client) => return Err(Sending::Client),
+        Err(Broken::Upstream) => false,
+    };
+    let answer = upstream::read_head(stream, reply, timeout)
+        .await
+        .map_err(Sending::Upstream)?;
+    Ok((answer, uploaded))
+}
+
+/// The upstream gave no usable answer: a log line and a short page, both naming it and the cause.
+async fn unusable<S: Stream>(
+    client: &mut Client<'_, S>,
+    forward: &Forward,
+    status: StatusCode,
+    cause: &str,
+    keep_alive: bool,
+) -> Exchanged {
+    let upstream = forward.gateway.rule.upstream.url();
+    log::warn!("proxy: {upstream}: {cause} ({})", status.code());
+    let why = format!("lanai got no usable answer from the upstream {upstream}: {cause}");
+    fail(client, status, &why, keep_alive).await
+}
+
+/// Answers the client with `status` and a short page saying why.
+async fn fail<S: Stream>(
+    client: &mut Client<'_, S>,
+    status: StatusCode,
+    why: &str,
+    keep_alive: bool,
+) -> Exchanged {
+    let response = super::page(status, why);
+    let mut out = Vec::new();
+    encode_head(&response, keep_alive, &mut out);
+    let head_len = out.len() as u64;
+    if let Body::Bytes(page) = &response.body {
+        out.extend_from_slice(page);
+    }
+    let mut written = 0;
+    let sent = write_counted(client.stream, &out, client.stall, &mut written).await;
+    Exchanged {
+        status: status.code(),
+        body_bytes: written.saturating_sub(head_len),
+        keep_alive: sent.is_ok() && keep_alive,
+    }
+}

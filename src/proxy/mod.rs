@@ -1,0 +1,152 @@
+//! --proxy: requests under a path prefix go to an HTTP upstream. `Proxy::route` (synchronous, in the app's fixed
+//! order after the guard) decides and prepares the upstream's request head; the connection then hands its client
+//! stream to `exchange`, which does the whole exchange:
+//! connect or reuse (pool) → send head and body (body) → read the answer's head (upstream) → relay it and its
+//! body (body), or join a WebSocket tunnel (tunnel). Header rules are in headers, prefixes and targets in route.
+
+mod body;
+mod chunked;
+mod exchange;
+mod headers;
+mod pool;
+mod route;
+mod tunnel;
+mod upstream;
+
+pub use exchange::{exchange, Exchanged};
+
+use crate::http::input::InputBuffer;
+use crate::http::request::{Body as RequestBody, Request, Version};
+use crate::http::response::{Body, Response};
+use crate::http::vocabulary::headers::CONTENT_TYPE;
+use crate::http::vocabulary::{Method, StatusCode};
+use headers::Forwarding;
+use pool::Pool;
+use route::Rule;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The --proxy rules, each with its upstream's connection pool.
+#[derive(Default)]
+pub struct Proxy {
+    gateways: Vec<Arc<Gateway>>,
+}
+
+/// One rule and what its exchanges share.
+struct Gateway {
+    rule: Rule,
+    /// --proxy-timeout: for connecting, for the answer's head, and between two reads of its body.
+    timeout: Duration,
+    pool: Pool,
+}
+
+impl Proxy {
+    /// The rules as given (`PREFIX=URL`); a rule that cannot work is a start-up error of one sentence.
+    pub fn new(rules: &[String], timeout: Duration) -> Result<Proxy, String> {
+        let gateways = rules
+            .iter()
+            .map(|text| {
+                Ok(Arc::new(Gateway {
+                    rule: Rule::parse(text)?,
+                    timeout,
+                    pool: Pool::default(),
+                }))
+            })
+            .collect::<Result<_, String>>()?;
+        Ok(Proxy { gateways })
+    }
+
+    /// `/api → http://127.0.0.1:3000/v1` for each rule, for the start-up message.
+    pub fn describe(&self) -> impl Iterator<Item = String> + '_ {
+        self.gateways
+            .iter()
+            .map(|gateway| format!("{}/ → {}", gateway.rule.prefix, gateway.rule.upstream.url()))
+    }
+
+    /// `None` when no prefix covers the request; otherwise a refusal, or the answer that tells the connection to
+    /// proxy it. Which upstream serves a prefix is fixed at start-up: the request's Host, authority or path can
+    /// change the path asked for, never the upstream.
+    pub fn route(&self, request: &Request<'_>) -> Option<Response> {
+        let (gateway, rest) = route::find(&self.gateways, |gateway| &gateway.rule, request.path())?;
+        if request.authority.is_some() {
+            return Some(page(
+                StatusCode::Forbidden,
+                "lanai is not a forward proxy: ask for proxied paths in origin form (GET /path), not as a full URL",
+            ));
+        }
+        if request.method == Some(Method::Connect) {
+            return Some(page(
+                StatusCode::MethodNotAllowed,
+                "lanai does not proxy CONNECT",
+            ));
+        }
+        let Some(target) = route::upstream_target(&gateway.rule.upstream, rest, request.query())
+        else {
+            return Some(page(
+                StatusCode::BadRequest,
+                "a proxied path may not climb out of its prefix with '..'",
+            ));
+        };
+        let websocket = headers::wants_websocket(&request.fields);
+        let forwarding = Forwarding {
+            authority: &gateway.rule.upstream.authority,
+            client_host: request.host(),
+            body: request.body,
+            websocket,
+        };
+        let (head, forwarded_for) =
+            headers::start_head(request.method_text, &target, &request.fields, &forwarding);
+        let forward = Forward {
+            gateway: gateway.clone(),
+            head,
+            forwarded_for,
+            body: request.body,
+            head_only: request.method == Some(Method::Head),
+            websocket,
+            expects_continue: request.body != RequestBody::None
+                && request
+                    .list("expect")
+                    .any(|value| value.eq_ignore_ascii_case(b"100-continue")),
+            keep_alive: request.keep_alive,
+            http10: request.version == Version::Http10,
+        };
+        Some(Response::new(
+            StatusCode::Ok,
+            Body::Proxied(Box::new(forward)),
+        ))
+    }
+}
+
+/// A short plain-text answer: the status, then why.
+fn page(status: StatusCode, why: &str) -> Response {
+    let page = format!("{} {}\n\n{why}\n", status.code(), status.reason());
+    Response::new(status, Body::Bytes(page.into_bytes()))
+        .with_header(CONTENT_TYPE, "text/plain; charset=utf-8")
+}
+
+/// A request the connection is to proxy: everything `exchange` needs, owned, so the client's input buffer is
+/// free for reading the body.
+pub struct Forward {
+    gateway: Arc<Gateway>,
+    /// The upstream request's head but for X-Forwarded-For (see headers::start_head).
+    head: Vec<u8>,
+    forwarded_for: Option<Vec<u8>>,
+    body: RequestBody,
+    head_only: bool,
+    websocket: bool,
+    expects_continue: bool,
+    /// Whether the client's connection may carry another request after this one.
+    keep_alive: bool,
+    http10: bool,
+}
+
+/// The client's side of an exchange, lent by the connection: a TCP socket or a TLS session on one.
+pub struct Client<'a, S> {
+    pub stream: &'a mut S,
+    /// What the client sent after the request head: the body's start, perhaps more requests.
+    pub input: &'a mut InputBuffer,
+    pub address: IpAddr,
+    /// How long a write to the client, or a read of its body, may make no progress.
+    pub stall: Duration,
+}

@@ -1,0 +1,234 @@
+//! `--proxy PREFIX=URL`: what a rule says, which rule a request path falls under (the longest prefix that ends at
+//! a segment boundary) and the target the upstream is asked for. Pure code: the upstream a prefix goes to is
+//! fixed here, at start-up, and nothing in a request can change it.
+
+/// Where one prefix's requests go: `http://host:port` and the path put in front of what follows the prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    /// `host:port` as it is dialled and sent as Host (`[::1]:3000` for an IPv6 literal).
+    pub authority: String,
+    /// The URL's path without its trailing slash: "" or e.g. "/v1".
+    pub base_path: String,
+}
+
+impl Upstream {
+    /// The upstream as the user wrote it, for messages.
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.authority, self.base_path)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// The path prefix without a trailing slash; "" for `/`, which takes every path.
+    pub prefix: String,
+    pub upstream: Upstream,
+}
+
+impl Rule {
+    /// Parses `PREFIX=URL`; the error is one sentence that says what to write instead.
+    pub fn parse(text: &str) -> Result<Rule, String> {
+        let Some((prefix, url)) = text.split_once('=') else {
+            return Err(format!(
+                "--proxy '{text}' needs the form PREFIX=URL, e.g. --proxy /api=http://127.0.0.1:3000"
+            ));
+        };
+        if !prefix.starts_with('/') || prefix.contains(['?', '#']) {
+            return Err(format!(
+                "--proxy '{text}': the prefix must be a path starting with '/', e.g. /api"
+            ));
+        }
+        let lower = url.to_ascii_lowercase();
+        if lower.starts_with("https://") {
+            return Err(format!(
+                "--proxy '{text}': lanai speaks only plain http:// to upstreams, so give the upstream's http:// address"
+            ));
+        }
+        let Some(rest) = lower.starts_with("http://").then(|| &url[7..]) else {
+            return Err(format!(
+                "--proxy '{text}': the upstream must be an http:// URL, e.g. http://127.0.0.1:3000"
+            ));
+        };
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        if path.contains(['?', '#']) || authority.contains(['?', '#']) {
+            return Err(format!(
+                "--proxy '{text}': the upstream URL may have a path but no query or fragment"
+            ));
+        }
+        let authority = dialled_authority(authority).ok_or_else(|| {
+            format!("--proxy '{text}': '{authority}' is not a host[:port] lanai can connect to")
+        })?;
+        Ok(Rule {
+            prefix: prefix.trim_end_matches('/').to_string(),
+            upstream: Upstream {
+                authority,
+                base_path: path.trim_end_matches('/').to_string(),
+            },
+        })
+    }
+
+    /// What follows the prefix in `path` when the rule covers it: the prefix must end at a segment boundary.
+    fn rest<'p>(&self, path: &'p str) -> Option<&'p str> {
+        let rest = path.strip_prefix(self.prefix.as_str())?;
+        (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+    }
+}
+
+/// `host` or `host:port` with the port made explicit (80 by default); `None` for userinfo, an empty host or a
+/// port that is not a number.
+fn dialled_authority(authority: &str) -> Option<String> {
+    if authority.contains('@') || crate::http::authority::parse(authority.as_bytes()).is_none() {
+        return None;
+    }
+    let port_at = match authority.rfind(']') {
+        Some(bracket) => authority[bracket..].find(':').map(|at| bracket + at),
+        None => authority.find(':'),
+    };
+    let (host, port) = match port_at {
+        Some(at) => (&authority[..at], authority[at + 1..].parse::<u16>().ok()?),
+        None => (authority, 80),
+    };
+    (port != 0).then(|| format!("{host}:{port}"))
+}
+
+/// Of `items`, the one whose rule has the longest prefix that covers `path` (the last of equals: the command line
+/// comes after the config file), and the rest of the path after that prefix.
+pub fn find<'r, 'p, T>(
+    items: &'r [T],
+    rule: impl Fn(&'r T) -> &'r Rule,
+    path: &'p str,
+) -> Option<(&'r T, &'p str)> {
+    items
+        .iter()
+        .filter_map(|item| Some((item, rule(item).rest(path)?)))
+        .max_by_key(|(item, _)| rule(item).prefix.len())
+}
+
+/// The origin-form target the upstream is asked for: its base path, then the rest of the request's path and
+/// its query, byte for byte. A run of slashes at the start becomes one, so the upstream never reads the target
+/// as scheme-relative (`//other.host/…`). `None` when the rest has a `..` segment (also percent-encoded), which
+/// would climb out of the base path on the upstream.
+pub fn upstream_target(upstream: &Upstream, rest: &str, query: &str) -> Option<String> {
+    let climbs = rest.split('/').any(|segment| {
+        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
+        segment == ".."
+    });
+    if climbs {
+        return None;
+    }
+    let path = format!("{}{rest}", upstream.base_path);
+    let path = path.trim_start_matches('/');
+    Some(format!("/{path}{query}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(text: &str) -> Rule {
+        Rule::parse(text).unwrap()
+    }
+
+    #[test]
+    fn parses_prefix_authority_and_base_path() {
+        let api = rule("/api/=http://127.0.0.1:3000/v1/");
+        assert_eq!(api.prefix, "/api");
+        assert_eq!(api.upstream.authority, "127.0.0.1:3000");
+        assert_eq!(api.upstream.base_path, "/v1");
+        assert_eq!(rule("/=http://localhost").prefix, "");
+        assert_eq!(
+            rule("/=HTTP://localhost").upstream.authority,
+            "localhost:80"
+        );
+        assert_eq!(
+            rule("/a=http://[::1]:8000").upstream.authority,
+            "[::1]:8000"
+        );
+        assert_eq!(rule("/a=http://[::1]").upstream.authority, "[::1]:80");
+        assert_eq!(
+            rule("/a=http://127.0.0.1:3000").upstream.url(),
+            "http://127.0.0.1:3000"
+        );
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_proxy_with_a_sentence() {
+        for (text, needle) in [
+            ("/api", "PREFIX=URL"),
+            ("api=http://h", "starting with '/'"),
+            ("/api=https://h", "only plain http://"),
+            ("/api=ftp://h", "must be an http:// URL"),
+            ("/api=h:3000", "must be an http:// URL"),
+            ("/api=http://user@h", "not a host[:port]"),
+            ("/api=http://h:port", "not a host[:port]"),
+            ("/api=http://h:0", "not a host[:port]"),
+            ("/api=http://h:70000", "not a host[:port]"),
+            ("/api=http://", "not a host[:port]"),
+            ("/api=http://h/?q", "no query"),
+        ] {
+            let error = Rule::parse(text).unwrap_err();
+            assert!(error.contains(needle), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn prefixes_match_at_segment_boundaries_and_the_longest_wins() {
+        let rules = [
+            rule("/api=http://a:1"),
+            rule("/api/v2=http://b:2"),
+            rule("/=http://c:3"),
+        ];
+        let found = |path| {
+            find(&rules, |rule| rule, path)
+                .map(|(rule, rest)| (rule.upstream.authority.as_str(), rest))
+        };
+        assert_eq!(found("/api"), Some(("a:1", "")));
+        assert_eq!(found("/api/x"), Some(("a:1", "/x")));
+        assert_eq!(found("/api/v2/x"), Some(("b:2", "/x")));
+        assert_eq!(found("/api/v22"), Some(("a:1", "/v22")));
+        assert_eq!(found("/apix"), Some(("c:3", "/apix")));
+        assert_eq!(found("/api%2Fx"), Some(("c:3", "/api%2Fx")));
+        assert_eq!(find(&rules[..2], |rule| rule, "/apix"), None);
+        assert_eq!(find(&rules[..2], |rule| rule, "/api@evil/x"), None);
+        let same = [
+            rule("/api=http://file:1"),
+            rule("/api=http://command-line:2"),
+        ];
+        assert_eq!(
+            find(&same, |rule| rule, "/api")
+                .unwrap()
+                .0
+                .upstream
+                .authority,
+            "command-line:2"
+        );
+    }
+
+    #[test]
+    fn targets_put_the_base_path_first_and_keep_the_rest_byte_for_byte() {
+        let v1 = rule("/api=http://h:1/v1").upstream;
+        let bare = rule("/api=http://h:1").upstream;
+        assert_eq!(upstream_target(&v1, "/x", "?q").unwrap(), "/v1/x?q");
+        assert_eq!(upstream_target(&v1, "", "").unwrap(), "/v1");
+        assert_eq!(upstream_target(&bare, "", "?a=1").unwrap(), "/?a=1");
+        assert_eq!(
+            upstream_target(&bare, "/a%20b/%2F/c", "?x=%41&y").unwrap(),
+            "/a%20b/%2F/c?x=%41&y"
+        );
+    }
+
+    #[test]
+    fn targets_never_become_scheme_relative_nor_climb_out() {
+        let bare = rule("/api=http://h:1").upstream;
+        let v1 = rule("/api=http://h:1/v1").upstream;
+        assert_eq!(
+            upstream_target(&bare, "//evil.example/x", "").unwrap(),
+            "/evil.example/x"
+        );
+        assert_eq!(upstream_target(&bare, "///x", "").unwrap(), "/x");
+        for climb in ["/../admin", "/a/..", "/%2e%2E/admin", "/.%2e/x"] {
+            assert_eq!(upstream_target(&v1, climb, ""), None, "{climb}");
+        }
+        assert_eq!(upstream_target(&v1, "/..x/.y", "").unwrap(), "/v1/..x/.y");
+    }
+}
