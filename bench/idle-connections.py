@@ -1,5 +1,7 @@
 """Opens COUNT keep-alive connections to HOST:PORT, makes one request on each so the server holds a live idle
-connection, prints the server's resident memory (summed over PIDS) while they are all open, then closes them.
+connection, prints how many were answered and the server's proportional set size in KiB
+(PSS from /proc/PID/smaps_rollup, summed over PIDS, so pages they share count once) while all are open, then
+closes them.
 Usage: idle-connections.py HOST PORT COUNT PATH PID [PID ...]"""
 import resource
 import socket
@@ -11,10 +13,10 @@ soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
 resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 1024), hard))
 
 
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
+def pss_kib(pid):
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     return 0
 
@@ -35,6 +37,6 @@ for connection in connections:
             break
         head += chunk
     answered += head.startswith(b"HTTP/1.1 200")
-print(f"{answered} {sum(rss_kib(pid) for pid in pids)}")
+print(f"{answered} {sum(pss_kib(pid) for pid in pids)}")
 for connection in connections:
     connection.close()
