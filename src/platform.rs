@@ -1,8 +1,8 @@
 //! What differs between operating systems, kept behind cfg in this one module.
 
-use async_std::net::TcpStream;
 use std::fs::{File, Metadata};
 use std::io;
+use std::net::TcpStream;
 
 /// Raises the soft limit on open descriptors to the hard limit, since every connection needs one, and returns
 /// the limit now in force. `None` where no such per-process limit applies to sockets (Windows).
@@ -58,5 +58,21 @@ pub fn send_file(
     _offset: &mut u64,
     _count: usize,
 ) -> io::Result<Option<usize>> {
+    Ok(None)
+}
+
+/// Sends `bytes` with MSG_MORE: the kernel holds them for the data that follows (a file's first bytes), so a
+/// response head and its body leave in one segment. `Ok(None)` where the OS has no such flag.
+#[cfg(target_os = "linux")]
+pub fn send_more(socket: &TcpStream, bytes: &[u8]) -> io::Result<Option<usize>> {
+    Ok(Some(rustix::net::send(
+        socket,
+        bytes,
+        rustix::net::SendFlags::MORE,
+    )?))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn send_more(_socket: &TcpStream, _bytes: &[u8]) -> io::Result<Option<usize>> {
     Ok(None)
 }

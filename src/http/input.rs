@@ -1,13 +1,12 @@
 //! The bytes a connection has received and not yet used.
 
 use super::request::MAX_HEAD;
-use async_std::io::ReadExt;
-use async_std::net::TcpStream;
+use super::socket::Socket;
 use std::io;
 use std::time::Instant;
 
-/// The bytes received and not yet used. Grows on demand up to a little over the largest head we accept, so that
-/// an idle connection holds only a small buffer.
+/// The bytes received and not yet used. Grows on demand up to a little over the largest head we accept; an idle
+/// connection gives its buffer back (see `release`), so ten thousand of them cost little.
 pub struct InputBuffer {
     bytes: Vec<u8>,
     start: usize,
@@ -18,9 +17,10 @@ impl InputBuffer {
     const INITIAL: usize = 1024;
     const LARGEST: usize = MAX_HEAD + 1024;
 
+    /// An empty buffer that allocates on its first read.
     pub fn new() -> Self {
         InputBuffer {
-            bytes: vec![0; Self::INITIAL],
+            bytes: Vec::new(),
             start: 0,
             end: 0,
         }
@@ -43,17 +43,29 @@ impl InputBuffer {
         }
     }
 
-    /// Reads once, waiting at most until `deadline`. Returns 0 at end of stream.
-    pub async fn read_from(
-        &mut self,
-        stream: &mut TcpStream,
-        deadline: Instant,
-    ) -> io::Result<usize> {
+    /// Gives the memory back while nothing is buffered; the next read allocates again.
+    pub fn release(&mut self) {
+        if self.is_empty() {
+            self.bytes = Vec::new();
+        }
+    }
+
+    /// Reads what has arrived, without waiting: `WouldBlock` when nothing has.
+    pub fn read_now(&mut self, socket: &Socket) -> io::Result<usize> {
         if self.end == self.bytes.len() {
             self.make_room();
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        let read = async_std::io::timeout(left, stream.read(&mut self.bytes[self.end..])).await?;
+        let read = socket.read_now(&mut self.bytes[self.end..])?;
+        self.end += read;
+        Ok(read)
+    }
+
+    /// Reads once, waiting at most until `deadline`. Returns 0 at end of stream.
+    pub async fn read_from(&mut self, socket: &mut Socket, deadline: Instant) -> io::Result<usize> {
+        if self.end == self.bytes.len() {
+            self.make_room();
+        }
+        let read = socket.read(&mut self.bytes[self.end..], deadline).await?;
         self.end += read;
         Ok(read)
     }
@@ -66,7 +78,7 @@ impl InputBuffer {
         } else {
             // Full from the start: the parser has already refused anything longer than LARGEST allows.
             let grown = (self.bytes.len() * 2)
-                .min(Self::LARGEST)
+                .clamp(Self::INITIAL, Self::LARGEST)
                 .max(self.bytes.len() + 1);
             self.bytes.resize(grown, 0);
         }
