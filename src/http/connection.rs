@@ -145,8 +145,8 @@ where
         };
         loop {
             // Answering is boxed and lives only while there is something to read: a connection waiting for its next
-            // request keeps just this small future and `connection` (measured: 1.75 KiB an idle connection with
-            // answering inline, TODO KiB like this).
+            // request keeps just this small future and `connection` (measured with 10,000 idle connections: 1.75
+            // KiB each with answering inline, 1.26 KiB like this; one allocation per run of requests, not each).
             let answered = Box::pin(answer_requests(
                 &mut connection,
                 *peer,
