@@ -122,7 +122,8 @@ where
                 task::spawn(async move {
                     match tls {
                         None => connection::serve(stream, peer, handler, limits, stop).await,
-                        Some(tls) => tls.serve(stream, peer, handler, limits, stop).await,
+                        // Boxed: inline, a TLS session's state would weigh on every plain connection's task too.
+                        Some(tls) => Box::pin(tls.serve(stream, peer, handler, limits, stop)).await,
                     }
                     drop(ticket);
                 });
