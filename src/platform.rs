@@ -1,9 +1,9 @@
 //! What differs between operating systems, kept behind cfg in this one module.
 
-use async_std::net::TcpStream;
 use std::borrow::Cow;
 use std::fs::{File, Metadata};
 use std::io;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 
 /// Raises the soft limit on open descriptors to the hard limit, since every connection needs one, and returns
@@ -83,6 +83,19 @@ pub fn send_file(
     _offset: &mut u64,
     _count: usize,
 ) -> io::Result<Option<usize>> {
+    Ok(None)
+}
+
+/// Sends `bytes` with MSG_MORE: the kernel holds them for the data that follows (a file's first bytes), so a
+/// response head and its body leave in one segment. `Ok(None)` where the OS has no such flag.
+#[cfg(target_os = "linux")]
+pub fn send_more(socket: &TcpStream, bytes: &[u8]) -> io::Result<Option<usize>> {
+    let flags = rustix::net::SendFlags::MORE | rustix::net::SendFlags::NOSIGNAL;
+    Ok(Some(rustix::net::send(socket, bytes, flags)?))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn send_more(_socket: &TcpStream, _bytes: &[u8]) -> io::Result<Option<usize>> {
     Ok(None)
 }
 

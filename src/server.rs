@@ -7,9 +7,10 @@ mod connections;
 use crate::http::connection::{self, Limits};
 use crate::http::request::Request;
 use crate::http::response::Response;
+use crate::http::socket::Socket;
 use crate::shutdown::Stop;
 use crate::tls::Tls;
-use async_std::net::TcpListener;
+use async_io::Async;
 use async_std::task;
 use burst::Burst;
 use connections::Connections;
@@ -84,7 +85,13 @@ pub async fn run<H>(listener: std::net::TcpListener, handler: H, settings: Setti
 where
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
-    let listener = TcpListener::from(listener);
+    let listener = match Async::new(listener) {
+        Ok(listener) => listener,
+        Err(error) => {
+            log::error!("cannot watch the listening socket: {error}");
+            return;
+        }
+    };
     let handler = Arc::new(handler);
     let limits = Arc::new(settings.limits);
     let connections = Connections::new(settings.max_connections);
@@ -108,11 +115,12 @@ where
                             burst::unlogged(more)
                         );
                     }
-                    connection::turn_away(stream, peer).await;
+                    connection::turn_away(Socket::new(stream), peer);
                     continue;
                 };
                 // Head and body go out as separate writes; Nagle would hold the second for a delayed ACK.
-                let _ = stream.set_nodelay(true);
+                let _ = stream.get_ref().set_nodelay(true);
+                let stream = Socket::new(stream);
                 let (handler, limits, stop, tls) = (
                     handler.clone(),
                     limits.clone(),

@@ -6,19 +6,19 @@
 use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request};
 use super::response::{encode_head, Body, Response};
-use super::send::{send, write_all, write_counted};
-use super::stream::Stream;
+use super::send::{send, write_counted};
+use super::socket::Socket;
+use super::stream::{Stream, Timed};
 use crate::http::vocabulary::headers::RETRY_AFTER;
 use crate::http::vocabulary::{Method, StatusCode};
 use crate::proxy;
 use crate::shutdown::Stop;
-use async_std::net::TcpStream;
 use futures_lite::future;
-use futures_lite::AsyncWriteExt;
 use futures_lite::FutureExt;
 use std::any::Any;
 use std::fmt;
-use std::io;
+use std::future::Future;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -46,52 +46,58 @@ pub const WRITE_STALL: Duration = Duration::from_secs(30);
 
 /// Serves one connection until it closes. A panic anywhere in it (the handler included) ends this connection
 /// only, and is logged with the request line being answered.
-pub async fn serve<S, H>(
+///
+/// This and `serve_requests` return an `async move` block rather than being `async fn`s: an `async fn` keeps
+/// each argument twice in its future (as passed, and moved into its body), and every idle connection pays for
+/// that room.
+#[allow(clippy::manual_async_fn)]
+pub fn serve<S, H>(
     stream: S,
     peer: SocketAddr,
     handler: Arc<H>,
     limits: Arc<Limits>,
     stop: Stop,
-) where
+) -> impl Future<Output = ()> + Send
+where
     S: Stream,
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
-    let panic_note = Mutex::new(None);
-    let served = AssertUnwindSafe(serve_requests(
-        stream,
-        peer,
-        &*handler,
-        &limits,
-        &stop,
-        &panic_note,
-    ))
-    .catch_unwind()
-    .await;
-    if let Err(panic) = served {
-        let during = match panic_note.into_inner() {
-            Ok(Some(line)) => format!("\"{line}\""),
-            _ => "no request".to_string(),
-        };
-        log::error!(
-            "{peer}: panic while answering {during}: {}; that connection was closed",
-            panic_message(&*panic)
-        );
+    async move {
+        let panic_note = Mutex::new(None);
+        let served = AssertUnwindSafe(serve_requests(
+            stream,
+            &peer,
+            &*handler,
+            &limits,
+            &stop,
+            &panic_note,
+        ))
+        .catch_unwind()
+        .await;
+        if let Err(panic) = served {
+            let during = match panic_note.into_inner() {
+                Ok(Some(line)) => format!("\"{line}\""),
+                _ => "no request".to_string(),
+            };
+            log::error!(
+                "{peer}: panic while answering {during}: {}; that connection was closed",
+                panic_message(&*panic)
+            );
+        }
     }
 }
 
 /// Answers a connection we will not serve: `503` in one non-blocking write (a fresh socket has room for it),
 /// then close. It must not wait: this runs in the accept loop, under overload.
-pub async fn turn_away(mut stream: TcpStream, peer: SocketAddr) {
+pub fn turn_away(stream: Socket, peer: SocketAddr) {
     let started = Instant::now();
     let status = StatusCode::ServiceUnavailable;
     let response = Response::status_page(status).with_header(RETRY_AFTER, "1");
     let mut output = Vec::new();
     let page_len = closing_answer(&response, &mut output);
-    let written = future::poll_once(write_all(&mut stream, &output, WRITE_STALL)).await;
-    let page_sent = if matches!(written, Some(Ok(()))) {
-        page_len
-    } else {
-        0
+    let page_sent = match stream.tcp().write(&output) {
+        Ok(count) if count == output.len() => page_len,
+        _ => 0,
     };
     log_access(peer, PartialLine(b""), status, page_sent, started);
 }
@@ -109,26 +115,93 @@ fn closing_answer(response: &Response, output: &mut Vec<u8>) -> u64 {
     }
 }
 
-async fn serve_requests<S: Stream, H>(
-    mut stream: S,
+/// What a connection keeps between requests.
+struct Connection<S> {
+    stream: Timed<S>,
+    input: InputBuffer,
+    /// Grown by a response; like the input, given back while the connection waits, so a connection that never
+    /// gets a response (a slowloris) or waits for its next request holds neither.
+    output: Vec<u8>,
+    /// The whole head must arrive before this instant, however slowly its bytes trickle in.
+    deadline: Instant,
+    /// Between two requests of a kept-alive connection: the next head's clock starts with its first byte.
+    idle: bool,
+}
+
+/// How a run of requests ended.
+enum Next {
+    /// Nothing more to read for now: wait for the client.
+    Wait,
+    Close,
+}
+
+#[allow(clippy::manual_async_fn)] // See `serve`.
+fn serve_requests<'a, S: Stream + 'a, H>(
+    stream: S,
+    peer: &'a SocketAddr,
+    handler: &'a H,
+    limits: &'a Limits,
+    stop: &'a Stop,
+    panic_note: &'a Mutex<Option<String>>,
+) -> impl Future<Output = ()> + 'a
+where
+    H: Fn(&Request<'_>) -> Response,
+{
+    async move {
+        let mut connection = Connection {
+            stream: Timed::new(stream),
+            input: InputBuffer::new(),
+            output: Vec::new(),
+            deadline: Instant::now() + limits.read_timeout,
+            idle: false,
+        };
+        loop {
+            // Answering is boxed and lives only while there is something to read: a connection waiting for its
+            // next request keeps just this small future and `connection`.
+            let answering =
+                answer_requests(&mut connection, *peer, handler, limits, stop, panic_note);
+            if let Next::Close = Box::pin(answering).await {
+                return;
+            }
+            connection.input.release();
+            connection.output = Vec::new();
+            let stopped = async {
+                stop.raised().await;
+                Err(io::ErrorKind::ConnectionAborted.into())
+            };
+            let readable = connection.stream.readable(connection.deadline);
+            // Shutdown closes a waiting connection at once; so does its deadline, silently (nothing of a head
+            // came).
+            if future::or(readable, stopped).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Answers the requests that can be read now, in order, until the socket has nothing more (`Next::Wait`) or the
+/// connection ends.
+async fn answer_requests<S: Stream, H>(
+    connection: &mut Connection<S>,
     peer: SocketAddr,
     handler: &H,
     limits: &Limits,
     stop: &Stop,
     panic_note: &Mutex<Option<String>>,
-) where
+) -> Next
+where
     H: Fn(&Request<'_>) -> Response,
 {
-    let mut input = InputBuffer::new();
-    // Grown by the first response, so a connection that never gets one (a slowloris) holds only its input.
-    let mut output = Vec::new();
-    // The whole head must arrive before this instant, however slowly its bytes trickle in.
-    let mut deadline = Instant::now() + limits.read_timeout;
-    // Between two requests of a kept-alive connection: the next head's clock starts with its first byte.
-    let mut idle = false;
+    let Connection {
+        stream,
+        input,
+        output,
+        deadline,
+        idle,
+    } = connection;
     loop {
-        let parsed = request::parse(input.filled());
-        match parsed {
+        match request::parse(input.filled()) {
+            Ok(None) => {}
             Ok(Some((request, head_len))) => {
                 let witness = PanicWitness {
                     request: &request,
@@ -142,18 +215,19 @@ async fn serve_requests<S: Stream, H>(
                     drop(witness);
                     input.consume(head_len);
                     let client = proxy::Client {
-                        stream: &mut stream,
-                        input: &mut input,
+                        stream,
+                        input,
                         address: peer.ip(),
                         stall: limits.write_stall,
                     };
                     let exchanged = proxy::exchange(*forward, client, stop).await;
                     log_access(peer, line, exchanged.status, exchanged.body_bytes, started);
                     if !exchanged.keep_alive {
-                        return close(stream, &mut input, true).await;
+                        close(stream, input, true).await;
+                        return Next::Close;
                     }
-                    idle = input.is_empty();
-                    deadline = next_head_deadline(idle, limits);
+                    *idle = input.is_empty();
+                    *deadline = next_head_deadline(*idle, limits);
                     continue;
                 }
                 let status = response.status;
@@ -169,10 +243,10 @@ async fn serve_requests<S: Stream, H>(
                     && !stop.is_raised();
                 let head_only = request.method == Some(Method::Head);
                 output.clear();
-                encode_head(&response, keep_alive, &mut output);
+                encode_head(&response, keep_alive, output);
                 let sent = send(
-                    &mut stream,
-                    &mut output,
+                    stream,
+                    output,
                     response.body,
                     head_only,
                     limits.write_stall,
@@ -188,59 +262,59 @@ async fn serve_requests<S: Stream, H>(
                 );
                 drop(witness);
                 if sent.outcome.is_err() {
-                    return;
+                    return Next::Close;
                 }
                 if !keep_alive {
                     let body_follows = request.body != RequestBody::None;
                     input.consume(head_len);
-                    return close(stream, &mut input, body_follows).await;
+                    close(stream, input, body_follows).await;
+                    return Next::Close;
                 }
                 let in_buffer = (input.filled().len() - head_len) as u64;
                 input.consume(head_len + body_len.min(in_buffer) as usize);
                 let unread_body = body_len.saturating_sub(in_buffer);
                 let body_deadline = Instant::now() + limits.read_timeout;
                 if unread_body > 0
-                    && discard(&mut stream, &mut input, unread_body, body_deadline)
+                    && discard(stream, input, unread_body, body_deadline)
                         .await
                         .is_err()
                 {
-                    return;
+                    return Next::Close;
                 }
-                idle = input.is_empty();
-                deadline = next_head_deadline(idle, limits);
+                *idle = input.is_empty();
+                *deadline = next_head_deadline(*idle, limits);
+                continue;
             }
-            Ok(None) => match read_head_bytes(&mut stream, &mut input, deadline, stop).await {
-                Ok(0) => return,
-                Ok(_) if idle => {
-                    idle = false;
-                    deadline = Instant::now() + limits.read_timeout;
-                }
-                Ok(_) => {}
-                Err(error) if error.kind() == io::ErrorKind::TimedOut && !input.is_empty() => {
-                    return answer_error(
-                        stream,
-                        peer,
-                        &mut input,
-                        StatusCode::RequestTimeout,
-                        &mut output,
-                        limits.write_stall,
-                    )
-                    .await;
-                }
-                Err(_) => return,
-            },
             Err(error) => {
                 log::debug!("{peer}: bad request head: {error:?}");
-                return answer_error(
-                    stream,
-                    peer,
-                    &mut input,
-                    error.status(),
-                    &mut output,
-                    limits.write_stall,
-                )
-                .await;
+                let status = error.status();
+                answer_error(stream, peer, input, status, output, limits.write_stall).await;
+                return Next::Close;
             }
+        }
+        // Not a whole head yet: take what has arrived, or go and wait when nothing of a head has. The rest of a
+        // head that came in part is awaited here, within its deadline.
+        let read = if input.is_empty() {
+            match future::poll_once(input.read_from(stream, *deadline)).await {
+                Some(read) => read,
+                None => return Next::Wait,
+            }
+        } else {
+            input.read_from(stream, *deadline).await
+        };
+        match read {
+            Ok(0) => return Next::Close,
+            Ok(_) if *idle => {
+                *idle = false;
+                *deadline = Instant::now() + limits.read_timeout;
+            }
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::TimedOut && !input.is_empty() => {
+                let status = StatusCode::RequestTimeout;
+                answer_error(stream, peer, input, status, output, limits.write_stall).await;
+                return Next::Close;
+            }
+            Err(_) => return Next::Close,
         }
     }
 }
@@ -256,27 +330,9 @@ fn next_head_deadline(idle: bool, limits: &Limits) -> Instant {
         }
 }
 
-/// Reads more of a head. A connection that has received nothing of it is idle, and shutdown closes it at once
-/// (reported as the end of the stream).
-async fn read_head_bytes<S: Stream>(
-    stream: &mut S,
-    input: &mut InputBuffer,
-    deadline: Instant,
-    stop: &Stop,
-) -> io::Result<usize> {
-    if !input.is_empty() {
-        return input.read_from(stream, deadline).await;
-    }
-    let stopped = async {
-        stop.raised().await;
-        Ok(0)
-    };
-    future::or(input.read_from(stream, deadline), stopped).await
-}
-
 /// Reads and drops `count` body bytes; whatever arrives beyond them stays in `input` for the next request.
 async fn discard<S: Stream>(
-    stream: &mut S,
+    stream: &mut Timed<S>,
     input: &mut InputBuffer,
     mut count: u64,
     deadline: Instant,
@@ -295,7 +351,7 @@ async fn discard<S: Stream>(
 /// Answers a head we cannot serve with its error status, logs it with as much of the request line as arrived,
 /// and closes.
 async fn answer_error<S: Stream>(
-    stream: S,
+    stream: &mut Timed<S>,
     peer: SocketAddr,
     input: &mut InputBuffer,
     status: StatusCode,
@@ -303,11 +359,10 @@ async fn answer_error<S: Stream>(
     stall: Duration,
 ) {
     let started = Instant::now();
-    let mut stream = stream;
     let page_len = closing_answer(&Response::status_page(status), output);
     let head_len = output.len() as u64 - page_len;
     let mut written = 0;
-    let outcome = write_counted(&mut stream, output, stall, &mut written).await;
+    let outcome = write_counted(stream, output, stall, &mut written).await;
     log_access(
         peer,
         PartialLine(input.filled()),
@@ -323,16 +378,16 @@ async fn answer_error<S: Stream>(
 /// Ends the connection after a `Connection: close` response. When the client may still be sending (an error, or
 /// bytes we did not use), we stop writing and read for a little while first: closing a socket with unread input
 /// makes the kernel send a reset, which can destroy the response before the client reads it.
-async fn close<S: Stream>(stream: S, input: &mut InputBuffer, client_may_be_sending: bool) {
+async fn close<S: Stream>(
+    stream: &mut Timed<S>,
+    input: &mut InputBuffer,
+    client_may_be_sending: bool,
+) {
     if !client_may_be_sending && input.is_empty() {
         return;
     }
-    let mut stream = stream;
     // Closing the writing side shuts down the socket's (after TLS's close_notify, on a TLS stream).
-    if async_std::io::timeout(LINGER_TIME, stream.close())
-        .await
-        .is_err()
-    {
+    if stream.close(LINGER_TIME).await.is_err() {
         return;
     }
     let deadline = Instant::now() + LINGER_TIME;
@@ -340,7 +395,7 @@ async fn close<S: Stream>(stream: S, input: &mut InputBuffer, client_may_be_send
     // The input buffer is reused to read into: a buffer of its own would weigh on every connection's task.
     while drained < LINGER_BYTES {
         input.consume(input.filled().len());
-        match input.read_from(&mut stream, deadline).await {
+        match input.read_from(stream, deadline).await {
             Ok(0) | Err(_) => return,
             Ok(read) => drained += read,
         }

@@ -1,12 +1,12 @@
 //! The bytes a connection has received and not yet used.
 
 use super::request::MAX_HEAD;
-use async_std::io::{Read, ReadExt};
+use super::stream::{Stream, Timed};
 use std::io;
 use std::time::Instant;
 
-/// The bytes received and not yet used. Grows on demand up to a little over the largest head we accept, so that
-/// an idle connection holds only a small buffer.
+/// The bytes received and not yet used. Grows on demand up to a little over the largest head we accept; an idle
+/// connection gives its buffer back (see `release`), so ten thousand of them cost little.
 pub struct InputBuffer {
     bytes: Vec<u8>,
     start: usize,
@@ -17,8 +17,9 @@ impl InputBuffer {
     const INITIAL: usize = 1024;
     const LARGEST: usize = MAX_HEAD + 1024;
 
+    /// An empty buffer that allocates on its first read.
     pub fn new() -> Self {
-        Self::with_capacity(Self::INITIAL)
+        Self::with_capacity(0)
     }
 
     /// A buffer of `size` bytes from the start, for relaying bodies: bigger reads, fewer system calls.
@@ -47,17 +48,23 @@ impl InputBuffer {
         }
     }
 
+    /// Gives the memory back while nothing is buffered; the next read allocates again.
+    pub fn release(&mut self) {
+        if self.is_empty() {
+            self.bytes = Vec::new();
+        }
+    }
+
     /// Reads once, waiting at most until `deadline`. Returns 0 at end of stream.
-    pub async fn read_from<S: Read + Unpin>(
+    pub async fn read_from<S: Stream>(
         &mut self,
-        stream: &mut S,
+        stream: &mut Timed<S>,
         deadline: Instant,
     ) -> io::Result<usize> {
         if self.end == self.bytes.len() {
             self.make_room();
         }
-        let left = deadline.saturating_duration_since(Instant::now());
-        let read = async_std::io::timeout(left, stream.read(&mut self.bytes[self.end..])).await?;
+        let read = stream.read(&mut self.bytes[self.end..], deadline).await?;
         self.end += read;
         Ok(read)
     }
@@ -70,7 +77,7 @@ impl InputBuffer {
         } else {
             // Full from the start: the parser has already refused anything longer than LARGEST allows.
             let grown = (self.bytes.len() * 2)
-                .min(Self::LARGEST)
+                .clamp(Self::INITIAL, Self::LARGEST)
                 .max(self.bytes.len() + 1);
             self.bytes.resize(grown, 0);
         }

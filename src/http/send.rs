@@ -3,16 +3,15 @@
 //! stream of events. Every write gives up when the client stops reading.
 
 use super::response::Body;
-use super::stream::Stream;
+use super::stream::{Stream, Timed};
 use crate::platform;
 use crate::shutdown::Stop;
 use async_std::channel::Receiver;
-use async_std::io::{ReadExt, Write, WriteExt};
 use futures_lite::future::or;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How much of a file goes into one buffered write.
 const FILE_CHUNK: usize = 64 * 1024;
@@ -30,7 +29,7 @@ pub struct Sent {
 
 /// Writes the head (already in `output`) and, unless `head_only`, the body.
 pub async fn send<S: Stream>(
-    stream: &mut S,
+    stream: &mut Timed<S>,
     output: &mut Vec<u8>,
     body: Body,
     head_only: bool,
@@ -48,7 +47,7 @@ pub async fn send<S: Stream>(
 
 /// `send`, adding every byte that reaches the socket, head included, to `written`.
 async fn send_counted<S: Stream>(
-    stream: &mut S,
+    stream: &mut Timed<S>,
     output: &mut Vec<u8>,
     body: Body,
     head_only: bool,
@@ -60,7 +59,10 @@ async fn send_counted<S: Stream>(
         return write_counted(stream, output, stall, written).await;
     }
     match body {
-        Body::Empty => write_counted(stream, output, stall, written).await,
+        // An empty file has nothing after its head that would push out a head held back for it (MSG_MORE).
+        Body::Empty | Body::File { len: 0, .. } => {
+            write_counted(stream, output, stall, written).await
+        }
         Body::Bytes(bytes) => {
             output.extend_from_slice(&bytes);
             write_counted(stream, output, stall, written).await
@@ -74,7 +76,7 @@ async fn send_counted<S: Stream>(
             write_counted(stream, output, stall, written).await
         }
         Body::File { file, start, len } => {
-            write_counted(stream, output, stall, written).await?;
+            write_head_before_file(stream, output, stall, written).await?;
             output.clear();
             send_file(stream, &file, start, len, output, stall, written).await
         }
@@ -96,7 +98,7 @@ async fn send_counted<S: Stream>(
 /// Writes the parts one after another: bytes gather in `output` (after the head) until a file part, which goes
 /// out as any file does.
 async fn send_parts<S: Stream>(
-    stream: &mut S,
+    stream: &mut Timed<S>,
     output: &mut Vec<u8>,
     parts: Vec<Body>,
     stall: Duration,
@@ -109,7 +111,7 @@ async fn send_parts<S: Stream>(
                 output.extend_from_slice(&bytes[*start..start + len])
             }
             Body::File { file, start, len } => {
-                write_counted(stream, output, stall, written).await?;
+                write_head_before_file(stream, output, stall, written).await?;
                 output.clear();
                 send_file(stream, file, *start, *len, output, stall, written).await?;
                 output.clear();
@@ -123,7 +125,7 @@ async fn send_parts<S: Stream>(
 /// Writes Server-Sent Events as they come, with a comment line every so often so that proxies and browsers keep
 /// the stream open, until the client goes away (seen at once, by reading), the events end or lanai stops.
 async fn stream_events<S: Stream>(
-    stream: &mut S,
+    stream: &mut Timed<S>,
     events: Receiver<Arc<str>>,
     stall: Duration,
     stop: &Stop,
@@ -135,17 +137,14 @@ async fn stream_events<S: Stream>(
         Finished,
     }
     let mut probe = [0u8; 256];
-    // Reading (to see the client leave) and writing take turns on one stream, as TLS needs.
-    let (mut reader, mut writer) = futures_lite::io::split(stream);
     loop {
         let message = async { events.recv().await.map_or(Next::Finished, Next::Message) };
-        let idle = async {
-            async_std::task::sleep(EVENT_STREAM_KEEP_ALIVE).await;
-            Next::Idle
-        };
-        let client_left = async {
+        // Reading tells at once when the client leaves; the read's deadline is the keep-alive comment's time.
+        let quiet_until = Instant::now() + EVENT_STREAM_KEEP_ALIVE;
+        let client = async {
             loop {
-                match reader.read(&mut probe).await {
+                match stream.read(&mut probe, quiet_until).await {
+                    Err(error) if error.kind() == io::ErrorKind::TimedOut => return Next::Idle,
                     Ok(0) | Err(_) => return Next::Finished,
                     Ok(_) => {} // A client has nothing to say on an event stream; ignore it.
                 }
@@ -155,20 +154,19 @@ async fn stream_events<S: Stream>(
             stop.raised().await;
             Next::Finished
         };
-        let text: Arc<str> = match or(or(message, stopping), or(idle, client_left)).await {
+        let text: Arc<str> = match or(or(message, stopping), client).await {
             Next::Message(text) => text,
             Next::Idle => Arc::from(": keep-alive\n\n"),
             Next::Finished => return Ok(()),
         };
-        write_counted(&mut writer, text.as_bytes(), stall, written).await?;
+        write_counted(stream, text.as_bytes(), stall, written).await?;
     }
 }
 
 /// Streams `len` bytes of `file` from `start`: straight from the page cache to the socket where the OS can
-/// (sendfile), through `buffer` where it cannot and whenever the socket is full (a buffered write waits for room;
-/// the zero-copy call only says it would block).
+/// (sendfile, waiting for room whenever the socket is full), through `buffer` where it cannot.
 async fn send_file<S: Stream>(
-    stream: &mut S,
+    stream: &mut Timed<S>,
     file: &File,
     start: u64,
     len: u64,
@@ -193,8 +191,10 @@ async fn send_file<S: Stream>(
                 copy_file_chunk(stream, file, &mut offset, want, buffer, stall, written).await?
             }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
-                copy_file_chunk(stream, file, &mut offset, want, buffer, stall, written).await?
+                stream.writable(stall).await?;
+                continue;
             }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
             Err(error) => return Err(error),
         };
         if sent == 0 {
@@ -208,7 +208,7 @@ async fn send_file<S: Stream>(
 /// Reads up to a chunk of `file` at `offset` into `buffer` and writes it, waiting for room as long as the
 /// client keeps reading. Returns the bytes sent; 0 at the end of the file.
 async fn copy_file_chunk<S: Stream>(
-    stream: &mut S,
+    stream: &mut Timed<S>,
     mut file: &File,
     offset: &mut u64,
     want: usize,
@@ -224,10 +224,30 @@ async fn copy_file_chunk<S: Stream>(
     Ok(read)
 }
 
+/// Writes the head of a file response with MSG_MORE where the OS has it, so that it leaves in one segment with
+/// the file's first bytes instead of alone (TCP_NODELAY would send it at once).
+async fn write_head_before_file<S: Stream>(
+    stream: &mut Timed<S>,
+    head: &[u8],
+    stall: Duration,
+    written: &mut u64,
+) -> io::Result<()> {
+    let held = match stream
+        .plain_socket()
+        .map(|socket| platform::send_more(socket, head))
+    {
+        Some(Ok(Some(sent))) => sent,
+        Some(Err(error)) if error.kind() != io::ErrorKind::WouldBlock => return Err(error),
+        _ => 0,
+    };
+    *written += held as u64;
+    write_counted(stream, &head[held..], stall, written).await
+}
+
 /// Writes all of `bytes`, failing when one write makes no progress for `stall`: a slow reader is fine, a client
 /// that stopped reading is not.
-pub async fn write_all<S: Write + Unpin>(
-    stream: &mut S,
+pub async fn write_all<S: Stream>(
+    stream: &mut Timed<S>,
     bytes: &[u8],
     stall: Duration,
 ) -> io::Result<()> {
@@ -236,15 +256,15 @@ pub async fn write_all<S: Write + Unpin>(
 
 /// `write_all`, adding the bytes that reached the socket to `written` as they go, so a write that fails part of
 /// the way still counts what went.
-pub async fn write_counted<S: Write + Unpin>(
-    stream: &mut S,
+pub async fn write_counted<S: Stream>(
+    stream: &mut Timed<S>,
     bytes: &[u8],
     stall: Duration,
     written: &mut u64,
 ) -> io::Result<()> {
     let mut done = 0;
     while done < bytes.len() {
-        match async_std::io::timeout(stall, stream.write(&bytes[done..])).await? {
+        match stream.write(&bytes[done..], stall).await? {
             0 => return Err(io::ErrorKind::WriteZero.into()),
             count => {
                 done += count;

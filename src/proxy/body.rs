@@ -5,14 +5,12 @@
 
 use super::chunked::{self, Decoder};
 use super::headers::ClientFraming;
-use super::upstream::Framing;
+use super::upstream::{self, Framing};
 use super::Client;
 use crate::http::input::InputBuffer;
 use crate::http::request::Body;
 use crate::http::send::{write_all, write_counted};
 use crate::http::stream::Stream;
-use async_std::io::{ReadExt, WriteExt};
-use async_std::net::TcpStream;
 use futures_lite::future;
 use std::time::{Duration, Instant};
 
@@ -33,7 +31,7 @@ pub const RELAY_CHUNK: usize = 64 * 1024;
 pub async fn upload<S: Stream>(
     body: Body,
     client: &mut Client<'_, S>,
-    upstream: &mut TcpStream,
+    upstream: &mut upstream::Connection,
     timeout: Duration,
 ) -> Result<(), Broken> {
     match body {
@@ -47,7 +45,7 @@ pub async fn upload<S: Stream>(
 async fn upload_length<S: Stream>(
     length: u64,
     client: &mut Client<'_, S>,
-    upstream: &mut TcpStream,
+    upstream: &mut upstream::Connection,
     timeout: Duration,
 ) -> Result<(), Broken> {
     let buffered = (client.input.filled().len() as u64).min(length) as usize;
@@ -59,9 +57,8 @@ async fn upload_length<S: Stream>(
     let mut buffer = vec![0; (left as usize).min(RELAY_CHUNK)];
     while left > 0 {
         let want = (left as usize).min(buffer.len());
-        let read =
-            async_std::io::timeout(client.stall, client.stream.read(&mut buffer[..want])).await;
-        let read = match read {
+        let deadline = Instant::now() + client.stall;
+        let read = match client.stream.read(&mut buffer[..want], deadline).await {
             Ok(0) | Err(_) => return Err(Broken::Client),
             Ok(read) => read,
         };
@@ -76,7 +73,7 @@ async fn upload_length<S: Stream>(
 /// Decodes the chunks from the client's input and sends each on as a chunk of its own.
 async fn upload_chunked<S: Stream>(
     client: &mut Client<'_, S>,
-    upstream: &mut TcpStream,
+    upstream: &mut upstream::Connection,
     timeout: Duration,
 ) -> Result<(), Broken> {
     let mut decoder = Decoder::new();
@@ -111,7 +108,7 @@ async fn upload_chunked<S: Stream>(
 pub async fn download<S: Stream>(
     framing: Framing,
     to_client: ClientFraming,
-    upstream: &mut TcpStream,
+    upstream: &mut upstream::Connection,
     reply: &mut InputBuffer,
     client: &mut Client<'_, S>,
     timeout: Duration,
@@ -156,7 +153,8 @@ pub async fn download<S: Stream>(
             .await
             .map_err(|_| Broken::Client)?;
         // Over TLS a piece may wait in the session for the next one: each must go now (an event, say).
-        client.stream.flush().await.map_err(|_| Broken::Client)?;
+        let flushed = client.stream.flush(client.stall).await;
+        flushed.map_err(|_| Broken::Client)?;
     }
     if to_client == ClientFraming::Chunked {
         write_counted(client.stream, chunked::LAST_CHUNK, client.stall, written)
@@ -172,7 +170,7 @@ const WATCHED_INPUT: usize = 8 * 1024;
 /// Reads more of the upstream's answer, waiting at most `timeout`, unless the client leaves first: an idle
 /// event stream must not keep an upstream connection open for a client that is gone.
 async fn read_upstream<S: Stream>(
-    upstream: &mut TcpStream,
+    upstream: &mut upstream::Connection,
     reply: &mut InputBuffer,
     client: &mut Client<'_, S>,
     timeout: Duration,

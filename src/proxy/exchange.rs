@@ -14,7 +14,6 @@ use crate::http::send::write_counted;
 use crate::http::stream::Stream;
 use crate::http::vocabulary::StatusCode;
 use crate::shutdown::Stop;
-use async_std::net::TcpStream;
 
 /// What the connection needs to know afterwards: what to log, and whether it can read another request.
 pub struct Exchanged {
@@ -135,7 +134,7 @@ async fn send<S: Stream>(
     forward: &Forward,
     client: &mut Client<'_, S>,
     reply: &mut InputBuffer,
-) -> Result<(TcpStream, ResponseHead, bool), Sending> {
+) -> Result<(upstream::Connection, ResponseHead, bool), Sending> {
     let gateway = &forward.gateway;
     let proto = if client.stream.plain_socket().is_some() {
         "http"
@@ -148,7 +147,7 @@ async fn send<S: Stream>(
         client.address,
         proto,
     );
-    if let Some(mut pooled) = gateway.pool.take().await {
+    if let Some(mut pooled) = gateway.pool.take() {
         match attempt(forward, &head, &mut pooled, client, reply).await {
             Ok((answer, uploaded)) => return Ok((pooled, answer, uploaded)),
             Err(Sending::Upstream(failure))
@@ -171,7 +170,7 @@ async fn send<S: Stream>(
 async fn attempt<S: Stream>(
     forward: &Forward,
     head: &[u8],
-    stream: &mut TcpStream,
+    stream: &mut upstream::Connection,
     client: &mut Client<'_, S>,
     reply: &mut InputBuffer,
 ) -> Result<(ResponseHead, bool), Sending> {

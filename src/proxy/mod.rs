@@ -18,6 +18,7 @@ pub use exchange::{exchange, Exchanged};
 use crate::http::input::InputBuffer;
 use crate::http::request::{Body as RequestBody, Request, Version};
 use crate::http::response::{Body, Response};
+use crate::http::stream::Timed;
 use crate::http::vocabulary::headers::CONTENT_TYPE;
 use crate::http::vocabulary::{Method, StatusCode};
 use headers::Forwarding;
@@ -143,7 +144,7 @@ pub struct Forward {
 
 /// The client's side of an exchange, lent by the connection: a TCP socket or a TLS session on one.
 pub struct Client<'a, S> {
-    pub stream: &'a mut S,
+    pub stream: &'a mut Timed<S>,
     /// What the client sent after the request head: the body's start, perhaps more requests.
     pub input: &'a mut InputBuffer,
     pub address: IpAddr,

@@ -2,8 +2,7 @@
 //! connection. Small and short-lived: a dev server's upstream (Node's default keeps 5 s) closes idle connections
 //! on its own clock, and each one taken is checked for that first.
 
-use async_std::net::TcpStream;
-use futures_lite::future;
+use super::upstream::Connection;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -15,22 +14,22 @@ const IDLE_FOR: Duration = Duration::from_secs(4);
 
 #[derive(Default)]
 pub struct Pool {
-    idle: Mutex<Vec<(TcpStream, Instant)>>,
+    idle: Mutex<Vec<(Connection, Instant)>>,
 }
 
 impl Pool {
     /// The most recently used idle connection that is still open, if any.
-    pub async fn take(&self) -> Option<TcpStream> {
+    pub fn take(&self) -> Option<Connection> {
         loop {
             let (stream, since) = self.idle.lock().ok()?.pop()?;
-            if since.elapsed() < IDLE_FOR && still_open(&stream).await {
+            if since.elapsed() < IDLE_FOR && still_open(&stream) {
                 return Some(stream);
             }
         }
     }
 
     /// Keeps a connection whose last exchange ended cleanly, for the next request.
-    pub fn give_back(&self, stream: TcpStream) {
+    pub fn give_back(&self, stream: Connection) {
         if let Ok(mut idle) = self.idle.lock() {
             idle.retain(|(_, since)| since.elapsed() < IDLE_FOR);
             if idle.len() < MOST_IDLE {
@@ -41,7 +40,8 @@ impl Pool {
 }
 
 /// An idle connection has nothing to read: a close (0), a reset or stray bytes mean it cannot carry a request.
-async fn still_open(stream: &TcpStream) -> bool {
+/// The socket is non-blocking, so a peek says at once.
+fn still_open(stream: &Connection) -> bool {
     let mut byte = [0u8; 1];
-    future::poll_once(stream.peek(&mut byte)).await.is_none()
+    matches!(stream.inner().tcp().peek(&mut byte), Err(error) if error.kind() == std::io::ErrorKind::WouldBlock)
 }

@@ -1,20 +1,19 @@
 //! After the upstream's `101 Switching Protocols`: bytes pass both ways unchanged until either side closes (or
 //! lanai stops); then both connections end, so neither side waits on a peer that is gone.
 
+use super::upstream;
 use super::Client;
 use crate::http::input::InputBuffer;
 use crate::http::send::write_all;
 use crate::http::stream::Stream;
 use crate::shutdown::Stop;
-use async_std::io::{Read, ReadExt, Write, WriteExt};
-use async_std::net::TcpStream;
-use futures_lite::future;
+use futures_lite::{future, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// Joins the client and the upstream; `reply` holds what the upstream sent after its 101, the client's input
 /// what the client sent after its request. Returns when one side is done.
 pub async fn join<S: Stream>(
     client: &mut Client<'_, S>,
-    mut upstream: TcpStream,
+    mut upstream: upstream::Connection,
     reply: &mut InputBuffer,
     stop: &Stop,
 ) {
@@ -28,16 +27,17 @@ pub async fn join<S: Stream>(
         return;
     }
     client.input.consume(client.input.filled().len());
-    // The client's stream is read and written in turns through split halves, as a TLS session needs.
-    let (from_client, to_client) = futures_lite::io::split(&mut *client.stream);
-    let up = pump(&upstream, to_client);
-    let down = pump(from_client, &upstream);
+    // Each stream is read and written in turns through split halves, as a TLS session needs.
+    let (from_client, to_client) = futures_lite::io::split(client.stream.inner_mut());
+    let (from_upstream, to_upstream) = futures_lite::io::split(upstream.inner_mut());
+    let up = pump(from_upstream, to_client);
+    let down = pump(from_client, to_upstream);
     future::or(future::or(up, down), stop.raised()).await;
 }
 
 /// Copies until the end of `from` or an error on either side, flushing each piece: a TLS session would otherwise
 /// hold a message back until the next one.
-async fn pump(mut from: impl Read + Unpin, mut to: impl Write + Unpin) {
+async fn pump(mut from: impl AsyncRead + Unpin, mut to: impl AsyncWrite + Unpin) {
     let mut buffer = vec![0; TUNNEL_CHUNK];
     while let Ok(read @ 1..) = from.read(&mut buffer).await {
         if to.write_all(&buffer[..read]).await.is_err() || to.flush().await.is_err() {

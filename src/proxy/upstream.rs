@@ -3,8 +3,9 @@
 
 use crate::http::input::InputBuffer;
 use crate::http::request::MAX_HEAD;
+use crate::http::socket::Socket;
+use crate::http::stream::Timed;
 use crate::http::vocabulary::StatusCode;
-use async_std::net::TcpStream;
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -53,12 +54,15 @@ impl Failure {
     }
 }
 
-pub async fn connect(authority: &str, timeout: Duration) -> Result<TcpStream, Failure> {
-    match async_std::io::timeout(timeout, TcpStream::connect(authority)).await {
-        Ok(stream) => {
+/// A connection to the upstream.
+pub type Connection = Timed<Socket>;
+
+pub async fn connect(authority: &str, timeout: Duration) -> Result<Connection, Failure> {
+    match async_std::io::timeout(timeout, Socket::connect(authority)).await {
+        Ok(socket) => {
             // Heads and small bodies go out as they come; Nagle would hold them for a delayed ACK.
-            let _ = stream.set_nodelay(true);
-            Ok(stream)
+            let _ = socket.tcp().set_nodelay(true);
+            Ok(Timed::new(socket))
         }
         Err(error) if error.kind() == io::ErrorKind::TimedOut => Err(Failure::ConnectTimeout),
         Err(error) => Err(Failure::Connect(error)),
@@ -151,7 +155,7 @@ impl ResponseHead {
 /// Reads the upstream's final response head into `reply` and takes it out, skipping interim 1xx answers other
 /// than 101; the body's first bytes may stay in `reply`. It must begin within `timeout`.
 pub async fn read_head(
-    stream: &mut TcpStream,
+    stream: &mut Connection,
     reply: &mut InputBuffer,
     timeout: Duration,
 ) -> Result<ResponseHead, Failure> {

@@ -4,20 +4,20 @@
 
 pub mod authority;
 pub mod plain;
+mod session;
 
 use crate::guard::Guard;
 use crate::http::connection::{self, Limits};
 use crate::http::request::Request;
 use crate::http::response::Response;
-use crate::http::stream::Stream;
+use crate::http::socket::Socket;
 use crate::shutdown::Stop;
-use async_std::net::TcpStream;
 use authority::{Identity, LocalCa};
-use futures_rustls::server::TlsStream;
 use futures_rustls::TlsAcceptor;
 use plain::PlainHttp;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use session::TlsSession;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -30,12 +30,6 @@ type PlainHandler = Box<dyn Fn(&Request<'_>) -> Response + Send + Sync>;
 pub struct Tls {
     acceptor: TlsAcceptor,
     plain: Arc<PlainHandler>,
-}
-
-impl Stream for TlsStream<TcpStream> {
-    fn plain_socket(&self) -> Option<&TcpStream> {
-        None
-    }
 }
 
 /// Where the certificate comes from.
@@ -94,7 +88,7 @@ impl Tls {
     /// handshake is one debug line and the end of that connection only.
     pub async fn serve<H>(
         &self,
-        stream: TcpStream,
+        stream: Socket,
         peer: SocketAddr,
         handler: Arc<H>,
         limits: Arc<Limits>,
@@ -109,7 +103,10 @@ impl Tls {
                 let accepted =
                     async_std::io::timeout(limits.read_timeout, self.acceptor.accept(stream)).await;
                 match accepted {
-                    Ok(session) => connection::serve(session, peer, handler, limits, stop).await,
+                    Ok(session) => {
+                        let session = TlsSession::new(session);
+                        connection::serve(session, peer, handler, limits, stop).await
+                    }
                     Err(error) => log::debug!("{peer}: TLS handshake failed: {error}"),
                 }
             }
