@@ -6,7 +6,8 @@ the whole answer, so that every connection is left open, idle, after one respons
 reads PSS again, then closes them.
 
 Prints one line: ANSWERED IDLE_KIB BUSY_KIB (ANSWERED is how many connections got a whole 200 that left them open).
-Everything is bounded: connecting stops at the first refusal, and reading stops after DEADLINE seconds in all.
+Everything is bounded: connecting stops at the first refusal or after DEADLINE seconds, and reading the answers
+stops DEADLINE seconds after that.
 
 Usage: idle-connections.py HOST PORT COUNT PATH PID [PID ...]
 Only the Python standard library is used."""
@@ -76,9 +77,14 @@ def main():
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
     selector = selectors.DefaultSelector()
     connections = []
+    deadline = time.monotonic() + DEADLINE
     for _ in range(count):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            print(f"idle-connections: {len(connections)} connections opened in {DEADLINE:.0f} s, no more", file=sys.stderr)
+            break
         try:
-            connection = socket.create_connection((host, port), timeout=5)
+            connection = socket.create_connection((host, port), timeout=min(5.0, left))
             connection.sendall(request)
         except OSError as error:
             print(f"idle-connections: connection {len(connections) + 1} failed: {error}", file=sys.stderr)
