@@ -2,14 +2,20 @@
 //! console on Windows) raises it; a second one, a while later, exits at once.
 
 use async_std::channel::{self, Receiver, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Exit status after a second signal cut the graceful shutdown short (128 + SIGINT, as shells report Ctrl-C).
 pub const INTERRUPTED: i32 = 130;
 
-/// Raised once, seen by every clone. Nothing is ever sent on the channel: closing it wakes every waiter.
+/// Raised once, seen by every clone. Nothing is ever sent on the channel: closing it wakes every waiter. Shared
+/// behind one pointer, since every connection holds a clone.
 #[derive(Clone)]
 pub struct Stop {
+    shared: Arc<Signal>,
+}
+
+struct Signal {
     sender: Sender<()>,
     receiver: Receiver<()>,
 }
@@ -17,20 +23,22 @@ pub struct Stop {
 impl Stop {
     pub fn new() -> Self {
         let (sender, receiver) = channel::bounded(1);
-        Stop { sender, receiver }
+        Stop {
+            shared: Arc::new(Signal { sender, receiver }),
+        }
     }
 
     pub fn raise(&self) {
-        self.sender.close();
+        self.shared.sender.close();
     }
 
     pub fn is_raised(&self) -> bool {
-        self.receiver.is_closed()
+        self.shared.receiver.is_closed()
     }
 
     /// Completes once the stop is raised.
     pub async fn raised(&self) {
-        let _ = self.receiver.recv().await;
+        let _ = self.shared.receiver.recv().await;
     }
 }
 

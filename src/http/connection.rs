@@ -62,10 +62,18 @@ where
     S: Stream,
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
+    // Made here, outside the future, so that the future holds it once (not also the stream it is made of).
+    let mut connection = Connection {
+        stream: Timed::new(stream),
+        input: InputBuffer::new(),
+        output: Vec::new(),
+        deadline: Instant::now() + limits.read_timeout,
+        idle: false,
+    };
     async move {
         let panic_note = Mutex::new(None);
         let served = AssertUnwindSafe(serve_requests(
-            stream,
+            &mut connection,
             &peer,
             &*handler,
             &limits,
@@ -136,8 +144,8 @@ enum Next {
 }
 
 #[allow(clippy::manual_async_fn)] // See `serve`.
-fn serve_requests<'a, S: Stream + 'a, H>(
-    stream: S,
+fn serve_requests<'a, S: Stream, H>(
+    connection: &'a mut Connection<S>,
     peer: &'a SocketAddr,
     handler: &'a H,
     limits: &'a Limits,
@@ -148,18 +156,10 @@ where
     H: Fn(&Request<'_>) -> Response,
 {
     async move {
-        let mut connection = Connection {
-            stream: Timed::new(stream),
-            input: InputBuffer::new(),
-            output: Vec::new(),
-            deadline: Instant::now() + limits.read_timeout,
-            idle: false,
-        };
         loop {
             // Answering is boxed and lives only while there is something to read: a connection waiting for its
             // next request keeps just this small future and `connection`.
-            let answering =
-                answer_requests(&mut connection, *peer, handler, limits, stop, panic_note);
+            let answering = answer_requests(connection, *peer, handler, limits, stop, panic_note);
             if let Next::Close = Box::pin(answering).await {
                 return;
             }
