@@ -8,11 +8,16 @@ use async_std::channel::Receiver;
 use std::borrow::Cow;
 use std::fs::File;
 use std::future::Future;
-use std::io::{self, Write};
+use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
 
-const SERVER: &str = concat!("lanai/", env!("CARGO_PKG_VERSION"));
+/// The end of the status line, the Server field and the start of the Date field: the same in every head.
+const SERVER_THEN_DATE: &str = concat!(
+    "\r\nServer: lanai/",
+    env!("CARGO_PKG_VERSION"),
+    "\r\nDate: "
+);
 
 pub enum Body {
     Empty,
@@ -112,17 +117,21 @@ impl Response {
 }
 
 /// Appends the response head to `out`. The status line always says HTTP/1.1, the highest version we speak
-/// (RFC 9110 §2.5), whatever the request's version.
+/// (RFC 9110 §2.5), whatever the request's version. This runs for every response, so it copies prepared bytes:
+/// names carry their canonical spelling, numbers are written without the formatting machinery.
 pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
     let status = response.status;
     out.extend_from_slice(b"HTTP/1.1 ");
-    // Writing into a Vec cannot fail; `write!` formats the number without an allocation.
-    let _ = write!(out, "{}", status as u16);
+    // Every status code has three digits.
+    let code = status.code();
+    out.extend_from_slice(&[
+        b'0' + (code / 100) as u8,
+        b'0' + (code / 10 % 10) as u8,
+        b'0' + (code % 10) as u8,
+    ]);
     out.push(b' ');
     out.extend_from_slice(status.reason().as_bytes());
-    out.extend_from_slice(b"\r\nServer: ");
-    out.extend_from_slice(SERVER.as_bytes());
-    out.extend_from_slice(b"\r\nDate: ");
+    out.extend_from_slice(SERVER_THEN_DATE.as_bytes());
     date::append_now(out);
     out.extend_from_slice(if keep_alive {
         b"\r\nConnection: keep-alive\r\n"
@@ -130,7 +139,7 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
         b"\r\nConnection: close\r\n"
     });
     for (name, value) in &response.headers {
-        append_canonical_name(name.as_str(), out);
+        name.append_canonical(out);
         out.extend_from_slice(b": ");
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
@@ -142,53 +151,135 @@ pub fn encode_head(response: &Response, keep_alive: bool, out: &mut Vec<u8>) {
         matches!(status, StatusCode::NoContent | StatusCode::NotModified),
     ) {
         out.extend_from_slice(b"Content-Length: ");
-        let _ = write!(out, "{length}");
+        append_decimal(length, out);
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
 }
 
-/// Writes a lowercase header name in the case clients and the exercise expect: each hyphen-separated word
-/// capitalised (`content-type` → `Content-Type`), with the registered exceptions spelled as registered.
-fn append_canonical_name(lowercase: &str, out: &mut Vec<u8>) {
-    match lowercase {
-        "etag" => out.extend_from_slice(b"ETag"),
-        "www-authenticate" => out.extend_from_slice(b"WWW-Authenticate"),
-        _ => {
-            let mut word_start = true;
-            for byte in lowercase.bytes() {
-                out.push(if word_start {
-                    byte.to_ascii_uppercase()
-                } else {
-                    byte
-                });
-                word_start = byte == b'-';
-            }
+/// Appends `number` in decimal, as `write!` would, without going through `fmt`.
+fn append_decimal(mut number: u64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (number % 10) as u8;
+        number /= 10;
+        if number == 0 {
+            break;
         }
     }
+    out.extend_from_slice(&digits[start..]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::vocabulary::headers::{ALLOW, CONTENT_TYPE, ETAG, LAST_MODIFIED};
+    use crate::http::vocabulary::headers::{
+        ACCEPT_RANGES, CACHE_CONTROL, CONTENT_TYPE, ETAG, LAST_MODIFIED, VARY,
+    };
 
-    fn canonical(name: &str) -> String {
-        let mut out = Vec::new();
-        append_canonical_name(name, &mut out);
-        String::from_utf8(out).unwrap()
+    /// The head `encode_head` writes, with the one value that changes by the second, the date, checked and
+    /// replaced by `<date>`.
+    fn head(response: &Response, keep_alive: bool) -> String {
+        let mut out = b"kept".to_vec();
+        encode_head(response, keep_alive, &mut out);
+        let head = String::from_utf8(out).unwrap();
+        let head = head.strip_prefix("kept").expect("appends to what is there");
+        let (before, after) = head.split_once("\r\nDate: ").unwrap();
+        let (date, rest) = after.split_at(29);
+        assert!(httpdate::parse_http_date(date).is_ok(), "{date}");
+        format!("{before}\r\nDate: <date>{rest}")
+    }
+
+    fn server() -> String {
+        format!("Server: lanai/{}", env!("CARGO_PKG_VERSION"))
     }
 
     #[test]
-    fn header_names_are_canonical() {
-        assert_eq!(canonical(CONTENT_TYPE.as_str()), "Content-Type");
-        assert_eq!(canonical(LAST_MODIFIED.as_str()), "Last-Modified");
-        assert_eq!(canonical(ALLOW.as_str()), "Allow");
-        assert_eq!(canonical(ETAG.as_str()), "ETag");
+    fn a_file_head_byte_for_byte() {
+        let response = Response::new(
+            StatusCode::Ok,
+            Body::Shared {
+                bytes: Arc::from(&b"<html>Directory index file</html>\n"[..]),
+                start: 0,
+                len: 34,
+            },
+        )
+        .with_header(ETAG, "\"2a-1b3c-22\"")
+        .with_header(LAST_MODIFIED, "Sun, 06 Nov 1994 08:49:37 GMT")
+        .with_header(VARY, "Accept-Encoding")
+        .with_header(ACCEPT_RANGES, "bytes")
+        .with_header(CONTENT_TYPE, "text/html; charset=utf-8")
+        .with_header(CACHE_CONTROL, "no-cache")
+        .with_header(HeaderName::from("X-Frame-Options"), "DENY")
+        .with_header(HeaderName::from("www-authenticate"), "Basic");
         assert_eq!(
-            canonical("x-content-type-options"),
-            "X-Content-Type-Options"
+            head(&response, true),
+            format!(
+                "HTTP/1.1 200 OK\r\n{}\r\nDate: <date>\r\nConnection: keep-alive\r\n\
+                 ETag: \"2a-1b3c-22\"\r\nLast-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n\
+                 Vary: Accept-Encoding\r\nAccept-Ranges: bytes\r\n\
+                 Content-Type: text/html; charset=utf-8\r\nCache-Control: no-cache\r\n\
+                 X-Frame-Options: DENY\r\nWWW-Authenticate: Basic\r\nContent-Length: 34\r\n\r\n",
+                server()
+            )
         );
+    }
+
+    #[test]
+    fn status_pages_not_modified_and_lengths_byte_for_byte() {
+        assert_eq!(
+            head(&Response::status_page(StatusCode::NotFound), false),
+            format!(
+                "HTTP/1.1 404 Not Found\r\n{}\r\nDate: <date>\r\nConnection: close\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\nContent-Length: 14\r\n\r\n",
+                server()
+            )
+        );
+        let not_modified = Response::new(StatusCode::NotModified, Body::Empty)
+            .with_header(ETAG, "\"1\"")
+            .with_header(
+                HeaderName::from_static("cross-origin-opener-policy"),
+                "same-origin",
+            );
+        assert_eq!(
+            head(&not_modified, true),
+            format!(
+                "HTTP/1.1 304 Not Modified\r\n{}\r\nDate: <date>\r\nConnection: keep-alive\r\n\
+                 ETag: \"1\"\r\nCross-Origin-Opener-Policy: same-origin\r\n\r\n",
+                server()
+            )
+        );
+        for (body, length) in [
+            (Body::Empty, "0"),
+            (Body::Bytes(vec![b'x'; 10]), "10"),
+            (
+                Body::Parts(vec![
+                    Body::Bytes(vec![b'x'; 999]),
+                    Body::Bytes(vec![b'y'; 1]),
+                ]),
+                "1000",
+            ),
+        ] {
+            assert_eq!(
+                head(&Response::new(StatusCode::PartialContent, body), true),
+                format!(
+                    "HTTP/1.1 206 Partial Content\r\n{}\r\nDate: <date>\r\n\
+                     Connection: keep-alive\r\nContent-Length: {length}\r\n\r\n",
+                    server()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for number in [0, 7, 10, 99, 100, 101, 505, 65_536, 1_000_000_007, u64::MAX] {
+            let mut out = b"=".to_vec();
+            append_decimal(number, &mut out);
+            assert_eq!(out, format!("={number}").into_bytes());
+        }
     }
 
     #[test]
