@@ -4,7 +4,7 @@
 //! modification time and identity, and its folder's (a sidecar or a rename in the folder changes the folder).
 
 use super::representation::Representation;
-use super::watch::{Stale, Watch, Watcher};
+use super::watch::{Queue, Stale, Watch, Watcher};
 use crate::platform;
 use std::collections::HashMap;
 use std::fs::Metadata;
@@ -80,6 +80,8 @@ pub enum Ticket {
 
 pub struct FileCache {
     inner: Mutex<Entries>,
+    /// `None` where the OS has no change queue: every entry is then stamped.
+    queue: Option<Queue>,
 }
 
 impl Default for FileCache {
@@ -88,8 +90,10 @@ impl Default for FileCache {
             inner: Mutex::new(Entries {
                 by_url_path: HashMap::new(),
                 bytes: 0,
-                watcher: Watcher::new(),
+                watcher: Watcher::default(),
+                watching: true,
             }),
+            queue: Queue::new(),
         }
     }
 }
@@ -97,21 +101,19 @@ impl Default for FileCache {
 struct Entries {
     by_url_path: HashMap<String, Arc<Cached>>,
     bytes: usize,
-    /// `None` where the OS has no change queue: every entry is then stamped.
-    watcher: Option<Watcher>,
+    watcher: Watcher,
+    /// False once reading the queue failed: entries are stamped from then on.
+    watching: bool,
 }
 
 impl FileCache {
     /// The entry for a request path, if it is still what the file system holds.
     pub fn get(&self, url_path: &str) -> Option<Arc<Cached>> {
-        let mut entries = self.lock();
-        let entry = entries.by_url_path.get(url_path)?;
+        let entry = self.lock().by_url_path.get(url_path).cloned()?;
         if matches!(entry.check, Check::Watched) {
-            entries.catch_up();
-            return entries.by_url_path.get(url_path).cloned();
+            self.catch_up();
+            return self.lock().by_url_path.get(url_path).cloned();
         }
-        let entry = entry.clone();
-        drop(entries);
         if entry.still_holds() {
             return Some(entry);
         }
@@ -122,16 +124,19 @@ impl FileCache {
     /// Readies the check for `file` (an absolute path), to be called before the file is opened and read: watches
     /// it and every folder above it where possible.
     pub fn prepare(&self, file: &Path) -> Ticket {
+        let Some(queue) = &self.queue else {
+            return Ticket::Stamped;
+        };
+        self.catch_up();
         let generation = {
             let mut entries = self.lock();
-            entries.catch_up();
-            let Some(watcher) = entries.watcher.as_mut() else {
+            if !entries.watching {
                 return Ticket::Stamped;
-            };
-            match watcher.watch(file) {
+            }
+            match entries.watcher.watch(queue, file) {
                 Watch::Not => return Ticket::Stamped,
-                Watch::Already => return Ticket::Watched(watcher.generation()),
-                Watch::New => watcher.generation(),
+                Watch::Already => return Ticket::Watched(entries.watcher.generation()),
+                Watch::New => entries.watcher.generation(),
             }
         };
         // A symbolic link on the way makes the file's changes appear under another path than the one watched.
@@ -140,9 +145,7 @@ impl FileCache {
         match file.canonicalize() {
             Ok(canonical) if canonical == file => Ticket::Watched(generation),
             _ => {
-                if let Some(watcher) = self.lock().watcher.as_mut() {
-                    watcher.unwatch(file);
-                }
+                self.lock().watcher.unwatch(queue, file);
                 Ticket::Stamped
             }
         }
@@ -179,20 +182,37 @@ impl FileCache {
         if unchecked {
             return entry;
         }
+        if let Ticket::Watched(_) = ticket {
+            self.catch_up();
+        }
         let mut entries = self.lock();
         if let Ticket::Watched(generation) = ticket {
-            entries.catch_up();
-            let changed = entries
-                .watcher
-                .as_ref()
-                .is_none_or(|watcher| watcher.changed_since(generation, file));
-            if changed {
+            if !entries.watching || entries.watcher.changed_since(generation, file) {
                 // Something changed while the file was read; the next request reads it again.
                 return entry;
             }
         }
         entries.insert(url_path, entry.clone());
         entry
+    }
+
+    /// Applies every change queued before this call.
+    fn catch_up(&self) {
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        queue.catch_up(|heard| {
+            let mut entries = self.lock();
+            let stale = match heard {
+                Ok(heard) => entries.watcher.apply(queue, &heard),
+                Err(error) => {
+                    log::warn!("small files are checked with stat calls from now on: {error}");
+                    entries.watching = false;
+                    vec![Stale::Everything]
+                }
+            };
+            entries.drop_stale(&stale);
+        });
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -204,19 +224,7 @@ impl FileCache {
 }
 
 impl Entries {
-    /// Reads the change queue and drops what it makes stale.
-    fn catch_up(&mut self) {
-        let Some(watcher) = self.watcher.as_mut() else {
-            return;
-        };
-        let stale = match watcher.catch_up() {
-            Ok(stale) => stale,
-            Err(error) => {
-                log::warn!("small files are checked with stat calls from now on: {error}");
-                self.watcher = None;
-                vec![Stale::Everything]
-            }
-        };
+    fn drop_stale(&mut self, stale: &[Stale]) {
         if stale.is_empty() {
             return;
         }
@@ -283,9 +291,10 @@ mod tests {
     }
 
     fn stamped() -> FileCache {
-        let cache = FileCache::default();
-        cache.lock().watcher = None;
-        cache
+        FileCache {
+            queue: None,
+            ..FileCache::default()
+        }
     }
 
     fn follows_changes(cache: FileCache) {
@@ -323,7 +332,7 @@ mod tests {
     #[test]
     fn watched_entries_hit_until_the_file_or_its_folder_changes() {
         let cache = FileCache::default();
-        assert!(cache.lock().watcher.is_some());
+        assert!(cache.queue.is_some());
         follows_changes(cache);
     }
 

@@ -13,6 +13,7 @@ use crate::platform::{Change, ChangeQueue};
 use std::collections::{HashMap, VecDeque};
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// The most watches the cache holds; past them, files fall back to stat checks. The per-user inotify limit
 /// (8,192 on kernels before 5.11) is shared with --live's watcher and every other program of the user.
@@ -59,30 +60,39 @@ impl Stale {
     }
 }
 
-/// The watched paths and the change queue they report to.
-pub struct Watcher {
+/// The change queue, read by one thread at a time outside the cache's lock, so that a hit does not hold the lock
+/// across a system call; a hit that arrives while another thread reads waits for that read only when it began
+/// after the hit arrived, and otherwise needs no read of its own.
+pub struct Queue {
     queue: ChangeQueue,
-    paths: Paths,
-    /// Counts reads that found changes.
-    generation: u64,
-    /// The latest changes, with the generation each came in, so that a file read after `watch` can be told
-    /// whether anything changed it before it is cached (a busy folder such as /tmp above the root changes often,
-    /// rarely in ways that matter).
-    history: VecDeque<(u64, Stale)>,
-    /// The newest generation some of whose changes are no longer in `history`.
-    forgotten: u64,
+    /// Reads begun, each numbered by this count after its own.
+    started: AtomicU64,
+    /// The number of the latest read whose changes are applied.
+    finished: AtomicU64,
+    /// A thread is reading (and applying what it read).
+    busy: AtomicBool,
 }
 
-impl Watcher {
+/// A change as read from the queue, for the cache's lock to take in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Heard {
+    /// In the watched folder, the entry of that name.
+    Entry(i32, OsString),
+    /// At the watched path itself.
+    Path(i32),
+    /// Changes were lost.
+    Overflow,
+}
+
+impl Queue {
     /// `None` where the OS offers no change queue, or none is left (the per-user instance limit).
-    pub fn new() -> Option<Watcher> {
+    pub fn new() -> Option<Queue> {
         match ChangeQueue::new() {
-            Ok(queue) => Some(Watcher {
+            Ok(queue) => Some(Queue {
                 queue,
-                paths: Paths::default(),
-                generation: 0,
-                history: VecDeque::new(),
-                forgotten: 0,
+                started: AtomicU64::new(0),
+                finished: AtomicU64::new(0),
+                busy: AtomicBool::new(false),
             }),
             Err(error) => {
                 if error.kind() != std::io::ErrorKind::Unsupported {
@@ -95,22 +105,94 @@ impl Watcher {
         }
     }
 
+    /// Returns once every change queued before this call has been read and given to `apply` (by this thread or
+    /// another). `apply` is called at most once, here, and only with changes or an error; usually the queue is
+    /// empty, and reading it is one system call that finds nothing.
+    pub fn catch_up(&self, apply: impl FnOnce(std::io::Result<Vec<Heard>>)) {
+        // A read numbered above `arrival` began after this call did, so it saw every change queued before: the
+        // client's change was queued before its request was sent, hence before this call.
+        let arrival = self.started.load(Ordering::SeqCst);
+        let mut apply = Some(apply);
+        let mut waited = 0u32;
+        while self.finished.load(Ordering::SeqCst) <= arrival {
+            if self
+                .busy
+                .compare_exchange_weak(false, true, Ordering::SeqCst, Ordering::Relaxed)
+                .is_err()
+            {
+                // Another thread is reading: one system call, so spin briefly before giving up the core.
+                waited += 1;
+                if waited < 100 {
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
+                continue;
+            }
+            let reading = Reading(&self.busy);
+            let number = self.started.fetch_add(1, Ordering::SeqCst) + 1;
+            let mut heard = Vec::new();
+            let result = self.queue.read(|change| heard.push(Heard::from(change)));
+            if let Some(apply) = apply.take() {
+                match result {
+                    Ok(()) if heard.is_empty() => {}
+                    Ok(()) => apply(Ok(heard)),
+                    Err(error) => apply(Err(error)),
+                }
+            }
+            self.finished.store(number, Ordering::SeqCst);
+            drop(reading);
+            return;
+        }
+    }
+}
+
+/// Lets another thread read once this one is done, even if applying what it read panicked.
+struct Reading<'a>(&'a AtomicBool);
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
+impl From<Change<'_>> for Heard {
+    fn from(change: Change<'_>) -> Heard {
+        match change {
+            Change::Entry(watch, name) => Heard::Entry(watch, name.to_os_string()),
+            Change::Itself(watch) | Change::Gone(watch) => Heard::Path(watch),
+            Change::Overflow => Heard::Overflow,
+        }
+    }
+}
+
+/// The watched paths, and what the queue said lately; kept under the cache's lock.
+#[derive(Default)]
+pub struct Watcher {
+    paths: Paths,
+    /// Counts reads that found changes.
+    generation: u64,
+    /// The latest changes, with the generation each came in, so that a file read after `watch` can be told
+    /// whether anything changed it before it is cached (a busy folder such as /tmp above the root changes often,
+    /// rarely in ways that matter).
+    history: VecDeque<(u64, Stale)>,
+    /// The newest generation some of whose changes are no longer in `history`.
+    forgotten: u64,
+}
+
+impl Watcher {
     pub fn generation(&self) -> u64 {
         self.generation
     }
 
-    /// Reads every queued change and returns what they make stale (empty when nothing changed, the common case:
-    /// one read system call).
-    pub fn catch_up(&mut self) -> std::io::Result<Vec<Stale>> {
-        let mut stale = Vec::new();
-        let paths = &mut self.paths;
-        self.queue.read(|change| {
-            if let Some(what) = paths.stale(change) {
-                stale.push(what);
-            }
-        })?;
+    /// What the changes read make stale; forgets (and stops) the watches of paths that may now name other files.
+    pub fn apply(&mut self, queue: &Queue, heard: &[Heard]) -> Vec<Stale> {
+        let mut stale: Vec<Stale> = heard
+            .iter()
+            .filter_map(|change| self.paths.stale(change))
+            .collect();
         if stale.is_empty() {
-            return Ok(stale);
+            return stale;
         }
         self.generation += 1;
         stale.sort();
@@ -120,7 +202,7 @@ impl Watcher {
         }
         for what in &stale {
             for watch in self.paths.forget(what) {
-                self.queue.unwatch(watch);
+                queue.queue.unwatch(watch);
             }
             self.history.push_back((self.generation, what.clone()));
         }
@@ -129,7 +211,7 @@ impl Watcher {
                 self.forgotten = generation;
             }
         }
-        Ok(stale)
+        stale
     }
 
     /// Whether a change read since `generation` may have changed `file`.
@@ -144,7 +226,7 @@ impl Watcher {
 
     /// Watches every folder from `/` down to `file`, and `file`. Call `catch_up` first, so that a path the
     /// queue says has changed is watched afresh.
-    pub fn watch(&mut self, file: &Path) -> Watch {
+    pub fn watch(&mut self, queue: &Queue, file: &Path) -> Watch {
         if self.paths.by_path.contains_key(file) {
             // Its folders were watched with it, and a change to any of them forgets the file's watch too.
             return Watch::Already;
@@ -155,7 +237,7 @@ impl Watcher {
         let all = chain
             .into_iter()
             .enumerate()
-            .all(|(index, path)| self.watch_one(path, index < last));
+            .all(|(index, path)| self.watch_one(queue, path, index < last));
         if all {
             Watch::New
         } else {
@@ -164,20 +246,20 @@ impl Watcher {
     }
 
     /// Stops watching `file` (not its folders), so that the next `watch` treats it as new.
-    pub fn unwatch(&mut self, file: &Path) {
+    pub fn unwatch(&mut self, queue: &Queue, file: &Path) {
         for watch in self.paths.forget(&Stale::Below(file.to_path_buf())) {
-            self.queue.unwatch(watch);
+            queue.queue.unwatch(watch);
         }
     }
 
-    fn watch_one(&mut self, path: &Path, folder: bool) -> bool {
+    fn watch_one(&mut self, queue: &Queue, path: &Path, folder: bool) -> bool {
         if self.paths.by_path.contains_key(path) {
             return true;
         }
         if self.paths.by_path.len() >= MOST_WATCHES || !ChangeQueue::sees_changes_under(path) {
             return false;
         }
-        match self.queue.watch(path, folder) {
+        match queue.queue.watch(path, folder) {
             Ok(watch) => self.paths.add(path, watch),
             Err(error) => {
                 log::debug!(
@@ -225,15 +307,15 @@ impl Paths {
     }
 
     /// What a change makes stale; `None` for a watch already forgotten.
-    fn stale(&self, change: Change<'_>) -> Option<Stale> {
-        let path = |watch: i32| self.by_watch.get(&watch).cloned();
-        match change {
-            Change::Overflow => Some(Stale::Everything),
-            Change::Entry(watch, name) => Some(Stale::Entry {
+    fn stale(&self, heard: &Heard) -> Option<Stale> {
+        let path = |watch: &i32| self.by_watch.get(watch).cloned();
+        match heard {
+            Heard::Overflow => Some(Stale::Everything),
+            Heard::Entry(watch, name) => Some(Stale::Entry {
                 folder: path(watch)?,
-                name: name.to_os_string(),
+                name: name.clone(),
             }),
-            Change::Itself(watch) | Change::Gone(watch) => path(watch).map(Stale::Below),
+            Heard::Path(watch) => path(watch).map(Stale::Below),
         }
     }
 
@@ -260,10 +342,11 @@ impl Paths {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::ffi::OsStr;
 
-    fn name(text: &str) -> &OsStr {
-        OsStr::new(text)
+    fn catch_up(queue: &Queue, watcher: &mut Watcher) -> Vec<Stale> {
+        let mut stale = Vec::new();
+        queue.catch_up(|heard| stale = watcher.apply(queue, &heard.unwrap()));
+        stale
     }
 
     fn entry(folder: &str, name: &str) -> Stale {
@@ -313,19 +396,19 @@ mod tests {
             "one file under two paths is not watched twice"
         );
 
-        assert_eq!(paths.stale(Change::Overflow), Some(Stale::Everything));
-        assert_eq!(paths.stale(Change::Itself(9)), None, "a forgotten watch");
+        assert_eq!(paths.stale(&Heard::Overflow), Some(Stale::Everything));
+        assert_eq!(paths.stale(&Heard::Path(9)), None, "a forgotten watch");
         assert_eq!(
-            paths.stale(Change::Itself(3)),
+            paths.stale(&Heard::Path(3)),
             Some(Stale::Below("/site/docs/page.html".into()))
         );
-        let renamed = paths.stale(Change::Entry(1, name("docs"))).unwrap();
+        let renamed = paths.stale(&Heard::Entry(1, "docs".into())).unwrap();
         assert_eq!(renamed, entry("/site", "docs"));
 
         let mut forgotten = paths.forget(&renamed);
         forgotten.sort();
         assert_eq!(forgotten, [2, 3], "the paths below a renamed folder");
-        assert_eq!(paths.stale(Change::Gone(2)), None);
+        assert_eq!(paths.stale(&Heard::Path(2)), None);
         assert_eq!(paths.by_path.len(), 1);
         assert_eq!(paths.forget(&Stale::Everything), [1]);
         assert!(paths.by_watch.is_empty());
@@ -336,50 +419,49 @@ mod tests {
     fn the_queue_reports_each_kind_of_change_before_the_call_returns() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
-        let Some(mut watcher) = Watcher::new() else {
-            panic!("Linux has inotify");
-        };
+        let queue = Queue::new().expect("Linux has inotify");
+        let mut watcher = Watcher::default();
         let file = root.join("docs/page.html");
         std::fs::create_dir(root.join("docs")).unwrap();
         std::fs::write(&file, "one").unwrap();
-        assert_eq!(watcher.watch(&file), Watch::New);
+        assert_eq!(watcher.watch(&queue, &file), Watch::New);
         let watched = watcher.watched();
         assert!(watched >= 3, "/, the ancestors, the folder and the file");
         // Other programs may be changing /tmp, which is watched too: only what covers the file counts.
         let untouched = |watcher: &mut Watcher| {
-            let stale = watcher.catch_up().unwrap();
+            let stale = catch_up(&queue, watcher);
             stale.iter().all(|what| !what.covers(&file))
         };
         assert!(untouched(&mut watcher));
-        assert_eq!(watcher.watch(&file), Watch::Already);
+        assert_eq!(watcher.watch(&queue, &file), Watch::Already);
         assert_eq!(watcher.watched(), watched, "watched once");
 
         let covered = |watcher: &mut Watcher| {
             let generation = watcher.generation();
-            let stale = watcher.catch_up().unwrap();
+            let stale = catch_up(&queue, watcher);
             assert!(watcher.generation() > generation);
             stale.iter().any(|what| what.covers(&file))
         };
         std::fs::write(&file, "two").unwrap();
         assert!(covered(&mut watcher), "written");
-        assert_eq!(watcher.watch(&file), Watch::New);
+        assert_eq!(watcher.watch(&queue, &file), Watch::New);
 
         std::fs::write(root.join("docs/page.html.gz"), "gz").unwrap();
         assert!(covered(&mut watcher), "a sidecar");
-        assert_eq!(watcher.watch(&file), Watch::New);
+        assert_eq!(watcher.watch(&queue, &file), Watch::New);
 
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
         assert!(covered(&mut watcher), "chmod");
-        assert_eq!(watcher.watch(&file), Watch::New);
+        assert_eq!(watcher.watch(&queue, &file), Watch::New);
 
         std::fs::rename(root.join("docs"), root.join("old")).unwrap();
         assert!(covered(&mut watcher), "its folder renamed");
         std::fs::create_dir(root.join("docs")).unwrap();
         std::fs::write(&file, "three").unwrap();
-        watcher.catch_up().unwrap();
+        catch_up(&queue, &mut watcher);
         assert_eq!(
-            watcher.watch(&file),
+            watcher.watch(&queue, &file),
             Watch::New,
             "the new folder is watched afresh"
         );
@@ -390,9 +472,49 @@ mod tests {
         assert!(watcher.generation() > generation);
         assert!(!watcher.changed_since(generation, &file));
         assert!(watcher.changed_since(generation, &root.join("docs/other.html")));
-        assert_eq!(watcher.watch(&file), Watch::Already);
+        assert_eq!(watcher.watch(&queue, &file), Watch::Already);
 
         std::fs::remove_file(&file).unwrap();
         assert!(covered(&mut watcher), "deleted");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_read_begun_before_a_caller_arrived_does_not_count_for_it() {
+        use std::sync::mpsc;
+        let queue = Queue::new().expect("Linux has inotify");
+        let (inside, entered) = mpsc::channel();
+        let (release, wait) = mpsc::channel::<()>();
+        let dir = tempfile::tempdir().unwrap();
+        std::thread::scope(|scope| {
+            // A reader that holds its read open: it found a change, not yet applied.
+            queue.queue.watch(dir.path(), true).unwrap();
+            std::fs::write(dir.path().join("a"), "a").unwrap();
+            let queue = &queue;
+            scope.spawn(move || {
+                queue.catch_up(|heard| {
+                    assert!(!heard.unwrap().is_empty());
+                    inside.send(()).unwrap();
+                    wait.recv().unwrap();
+                })
+            });
+            entered.recv().unwrap();
+            // A caller arriving now must not return before that read is applied, and then reads again itself.
+            let (done, finished) = mpsc::channel();
+            scope.spawn(move || {
+                queue.catch_up(|_| panic!("nothing changed since"));
+                done.send(queue.finished.load(Ordering::SeqCst)).unwrap();
+            });
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(
+                finished.try_recv().is_err(),
+                "it waits for the read in progress"
+            );
+            release.send(()).unwrap();
+            assert_eq!(finished.recv().unwrap(), 2, "then reads the queue itself");
+        });
+        // A caller with nobody reading reads at once.
+        queue.catch_up(|_| panic!("nothing changed"));
+        assert_eq!(queue.finished.load(Ordering::SeqCst), 3);
     }
 }
