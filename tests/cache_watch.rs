@@ -6,7 +6,6 @@ mod common;
 
 use common::*;
 use std::io::Write;
-use std::path::Path;
 
 /// One keep-alive connection to lanai.
 struct Client(ReplyReader);
@@ -166,6 +165,7 @@ fn a_followed_symbolic_link_is_followed_to_its_changes() {
 #[test]
 fn a_file_made_unreadable_is_refused_at_once() {
     use std::os::unix::fs::PermissionsExt;
+    use std::path::Path;
     let root = exercise_root();
     let mode = |path: &Path, mode: u32| {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()

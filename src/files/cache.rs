@@ -162,36 +162,38 @@ impl FileCache {
         metadata: &Metadata,
         ticket: Ticket,
     ) -> Arc<Cached> {
-        let check = match ticket {
-            Ticket::Watched(_) => Some(Check::Watched),
+        let folder = match ticket {
+            Ticket::Watched(_) => None,
             Ticket::Stamped => file
                 .parent()
-                .and_then(|folder| std::fs::metadata(folder).ok())
-                .map(|folder| Check::Stamped {
-                    file: Stamp::of(metadata),
-                    folder: Stamp::of(&folder),
-                }),
+                .and_then(|folder| std::fs::metadata(folder).ok()),
         };
-        let unchecked = check.is_none();
         let entry = Arc::new(Cached {
             representation,
             bytes: bytes.into(),
             file: file.to_path_buf(),
-            check: check.unwrap_or(Check::Watched),
+            check: match &folder {
+                Some(folder) => Check::Stamped {
+                    file: Stamp::of(metadata),
+                    folder: Stamp::of(folder),
+                },
+                None => Check::Watched,
+            },
         });
-        if unchecked {
-            return entry;
-        }
-        if let Ticket::Watched(_) = ticket {
-            self.catch_up();
-        }
-        let mut entries = self.lock();
-        if let Ticket::Watched(generation) = ticket {
-            if !entries.watching || entries.watcher.changed_since(generation, file) {
-                // Something changed while the file was read; the next request reads it again.
-                return entry;
+        let mut entries = match ticket {
+            // Its folder went away just now: served, not kept.
+            Ticket::Stamped if folder.is_none() => return entry,
+            Ticket::Stamped => self.lock(),
+            Ticket::Watched(generation) => {
+                self.catch_up();
+                let entries = self.lock();
+                if !entries.watching || entries.watcher.changed_since(generation, file) {
+                    // Something changed while the file was read; the next request reads it again.
+                    return entry;
+                }
+                entries
             }
-        }
+        };
         entries.insert(url_path, entry.clone());
         entry
     }

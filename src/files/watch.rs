@@ -271,7 +271,7 @@ impl Watcher {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, target_os = "linux"))]
     fn watched(&self) -> usize {
         self.paths.by_path.len()
     }
@@ -343,6 +343,7 @@ impl Paths {
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
     fn catch_up(queue: &Queue, watcher: &mut Watcher) -> Vec<Stale> {
         let mut stale = Vec::new();
         queue.catch_up(|heard| stale = watcher.apply(queue, &heard.unwrap()));
