@@ -188,3 +188,140 @@ pub fn shown(path: &Path) -> Cow<'_, Path> {
 pub fn shown(path: &Path) -> Cow<'_, Path> {
     Cow::Borrowed(path)
 }
+
+/// What changed at a watched path, as `ChangeQueue` reports it. A watch is the number `ChangeQueue::watch` gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change<'a> {
+    /// An entry of a watched folder was written, created, deleted, renamed or had its attributes changed.
+    Entry(i32, &'a std::ffi::OsStr),
+    /// The watched file or folder itself was written or had its attributes (permissions) changed.
+    Itself(i32),
+    /// The watched file or folder was moved or deleted, or its watch ended: its path no longer names it.
+    Gone(i32),
+    /// Changes were lost (the queue overflowed): anything may have changed.
+    Overflow,
+}
+
+/// A queue of changes at watched paths, read without blocking: inotify on Linux. The kernel queues a change
+/// inside the system call that makes it (write, rename, unlink, chmod, ...), before that call returns, so a
+/// change a client made before sending a request is in the queue when the request is handled. Where the OS has
+/// no such queue, `new` fails and callers keep checking with stat.
+#[cfg(target_os = "linux")]
+pub struct ChangeQueue(std::os::fd::OwnedFd);
+
+#[cfg(target_os = "linux")]
+impl ChangeQueue {
+    pub fn new() -> io::Result<ChangeQueue> {
+        use rustix::fs::inotify::{init, CreateFlags};
+        Ok(ChangeQueue(init(
+            CreateFlags::NONBLOCK | CreateFlags::CLOEXEC,
+        )?))
+    }
+
+    /// Watches the folder or file at `path` (its last component not followed if a symlink), returning the watch.
+    pub fn watch(&self, path: &Path, folder: bool) -> io::Result<i32> {
+        use rustix::fs::inotify::{add_watch, WatchFlags};
+        let mut flags = WatchFlags::MODIFY
+            | WatchFlags::ATTRIB
+            | WatchFlags::CLOSE_WRITE
+            | WatchFlags::DELETE_SELF
+            | WatchFlags::MOVE_SELF
+            | WatchFlags::DONT_FOLLOW;
+        if folder {
+            flags |= WatchFlags::MOVED_FROM
+                | WatchFlags::MOVED_TO
+                | WatchFlags::CREATE
+                | WatchFlags::DELETE
+                | WatchFlags::ONLYDIR;
+        }
+        Ok(add_watch(&self.0, path, flags)?)
+    }
+
+    pub fn unwatch(&self, watch: i32) {
+        // The kernel may have ended the watch already (the path was deleted): nothing left to do then.
+        let _ = rustix::fs::inotify::remove_watch(&self.0, watch);
+    }
+
+    /// Calls `each` for every queued change, until the queue is empty.
+    pub fn read(&self, mut each: impl FnMut(Change<'_>)) -> io::Result<()> {
+        use rustix::fs::inotify::{ReadFlags, Reader};
+        use std::os::unix::ffi::OsStrExt;
+        // Room for several events with names up to NAME_MAX; a smaller buffer makes read fail with EINVAL.
+        let mut buffer = [std::mem::MaybeUninit::uninit(); 4096];
+        let mut reader = Reader::new(&self.0, &mut buffer);
+        loop {
+            let event = match reader.next() {
+                Ok(event) => event,
+                Err(rustix::io::Errno::AGAIN) => return Ok(()),
+                Err(error) => return Err(error.into()),
+            };
+            let flags = event.events();
+            let watch = event.wd();
+            let name = event
+                .file_name()
+                .map(|name| std::ffi::OsStr::from_bytes(name.to_bytes()))
+                .filter(|name| !name.is_empty());
+            each(if flags.contains(ReadFlags::QUEUE_OVERFLOW) {
+                Change::Overflow
+            } else if flags.intersects(
+                ReadFlags::IGNORED
+                    | ReadFlags::DELETE_SELF
+                    | ReadFlags::MOVE_SELF
+                    | ReadFlags::UNMOUNT,
+            ) {
+                Change::Gone(watch)
+            } else if let Some(name) = name {
+                Change::Entry(watch, name)
+            } else {
+                Change::Itself(watch)
+            });
+        }
+    }
+
+    /// Whether changes under `path` reach the queue: a local file system, whose changes all go through this
+    /// kernel. A network file system (NFS, SMB, 9p as WSL mounts Windows drives) or FUSE (Docker Desktop's
+    /// shares) is changed by other machines or processes the kernel does not hear from, so it is not.
+    pub fn sees_changes_under(path: &Path) -> bool {
+        const LOCAL: [u32; 12] = [
+            0xEF53,      // ext2, ext3, ext4
+            0x5846_5342, // xfs
+            0x9123_683E, // btrfs
+            0x0102_1994, // tmpfs
+            0x8584_58F6, // ramfs
+            0xF2F5_2010, // f2fs
+            0xCA45_1A4E, // bcachefs
+            0x2FC1_2FC1, // zfs
+            0x794C_7630, // overlayfs (containers: changes made through the overlay)
+            0x5265_4973, // reiserfs
+            0x3153_464A, // jfs
+            0x3434,      // nilfs2
+        ];
+        // f_type is a long on most targets, a u32 on some: the magic numbers all fit in 32 bits.
+        #[allow(clippy::unnecessary_cast)]
+        rustix::fs::statfs(path).is_ok_and(|stat| LOCAL.contains(&(stat.f_type as u32)))
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub struct ChangeQueue(());
+
+#[cfg(not(target_os = "linux"))]
+impl ChangeQueue {
+    pub fn new() -> io::Result<ChangeQueue> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
+    pub fn watch(&self, _path: &Path, _folder: bool) -> io::Result<i32> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
+    pub fn unwatch(&self, _watch: i32) {}
+
+    pub fn read(&self, _each: impl FnMut(Change<'_>)) -> io::Result<()> {
+        Ok(())
+    }
+
+    pub fn sees_changes_under(_path: &Path) -> bool {
+        false
+    }
+}

@@ -1,8 +1,10 @@
-//! Small files kept in memory, so a hot page costs two stat calls instead of a path walk, an open, a read and a
-//! close. Every hit is checked against the file system first: the file's size, modification time and identity,
-//! and its folder's (a sidecar or a rename in the folder changes the folder), so an edit is never served stale.
+//! Small files kept in memory, so a hot page costs no path walk, open, read or close. Every hit is checked
+//! against the file system first, so an edit is never served stale: where the OS queues changes (watch.rs:
+//! inotify) by reading that queue once, without blocking; elsewhere by two stat calls, comparing the file's size,
+//! modification time and identity, and its folder's (a sidecar or a rename in the folder changes the folder).
 
 use super::representation::Representation;
+use super::watch::{Queue, Stale, Watch, Watcher};
 use crate::platform;
 use std::collections::HashMap;
 use std::fs::Metadata;
@@ -41,79 +43,178 @@ pub struct Cached {
     pub representation: Representation,
     pub bytes: Arc<[u8]>,
     file: PathBuf,
-    file_stamp: Stamp,
-    folder_stamp: Stamp,
+    check: Check,
+}
+
+/// How a hit is known to be current.
+enum Check {
+    /// The file and every folder above it are watched: no change queued means no change.
+    Watched,
+    /// The file's and its folder's stamps, compared on every hit.
+    Stamped { file: Stamp, folder: Stamp },
 }
 
 impl Cached {
-    pub fn new(
-        representation: Representation,
-        bytes: Vec<u8>,
-        file: &Path,
-        file_stamp: Stamp,
-        folder_stamp: Stamp,
-    ) -> Self {
-        Cached {
-            representation,
-            bytes: bytes.into(),
-            file: file.to_path_buf(),
-            file_stamp,
-            folder_stamp,
-        }
-    }
-
     fn folder(&self) -> &Path {
         self.file.parent().unwrap_or(&self.file)
     }
+
+    fn still_holds(&self) -> bool {
+        match &self.check {
+            Check::Watched => true,
+            Check::Stamped { file, folder } => {
+                file.still_holds(&self.file) && folder.still_holds(self.folder())
+            }
+        }
+    }
 }
 
-#[derive(Default)]
+/// How a file about to be read will be checked once cached; `FileCache::prepare` gives it before the file is
+/// opened, so that no change between the read and the insertion goes unseen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ticket {
+    /// Watched as of this generation of the change queue.
+    Watched(u64),
+    Stamped,
+}
+
 pub struct FileCache {
     inner: Mutex<Entries>,
+    /// `None` where the OS has no change queue: every entry is then stamped.
+    queue: Option<Queue>,
 }
 
-#[derive(Default)]
+impl Default for FileCache {
+    fn default() -> Self {
+        FileCache {
+            inner: Mutex::new(Entries {
+                by_url_path: HashMap::new(),
+                bytes: 0,
+                watcher: Watcher::default(),
+                watching: true,
+            }),
+            queue: Queue::new(),
+        }
+    }
+}
+
 struct Entries {
     by_url_path: HashMap<String, Arc<Cached>>,
     bytes: usize,
+    watcher: Watcher,
+    /// False once reading the queue failed: entries are stamped from then on.
+    watching: bool,
 }
 
 impl FileCache {
     /// The entry for a request path, if it is still what the file system holds.
     pub fn get(&self, url_path: &str) -> Option<Arc<Cached>> {
         let entry = self.lock().by_url_path.get(url_path).cloned()?;
-        if entry.file_stamp.still_holds(&entry.file)
-            && entry.folder_stamp.still_holds(entry.folder())
-        {
+        if matches!(entry.check, Check::Watched) {
+            self.catch_up();
+            return self.lock().by_url_path.get(url_path).cloned();
+        }
+        if entry.still_holds() {
             return Some(entry);
         }
-        let mut entries = self.lock();
-        if let Some(stale) = entries.by_url_path.remove(url_path) {
-            entries.bytes -= stale.bytes.len();
-        }
+        self.lock().remove(url_path);
         None
     }
 
-    /// Keeps `entry` for `url_path`, making room by dropping other entries when the budget is spent.
-    pub fn insert(&self, url_path: &str, entry: Cached) -> Arc<Cached> {
-        let entry = Arc::new(entry);
-        let size = entry.bytes.len();
-        let mut entries = self.lock();
-        if let Some(replaced) = entries.by_url_path.remove(url_path) {
-            entries.bytes -= replaced.bytes.len();
+    /// Readies the check for `file` (an absolute path), to be called before the file is opened and read: watches
+    /// it and every folder above it where possible.
+    pub fn prepare(&self, file: &Path) -> Ticket {
+        let Some(queue) = &self.queue else {
+            return Ticket::Stamped;
+        };
+        self.catch_up();
+        let generation = {
+            let mut entries = self.lock();
+            if !entries.watching {
+                return Ticket::Stamped;
+            }
+            match entries.watcher.watch(queue, file) {
+                Watch::Not => return Ticket::Stamped,
+                Watch::Already => return Ticket::Watched(entries.watcher.generation()),
+                Watch::New => entries.watcher.generation(),
+            }
+        };
+        // A symbolic link on the way makes the file's changes appear under another path than the one watched.
+        // Asked after the watches are in place, so a link made after this answer is a queued change (which
+        // makes the file's watch new again).
+        match file.canonicalize() {
+            Ok(canonical) if canonical == file => Ticket::Watched(generation),
+            _ => {
+                self.lock().watcher.unwatch(queue, file);
+                Ticket::Stamped
+            }
         }
-        while entries.bytes + size > BUDGET {
-            let Some(victim) = entries.by_url_path.keys().next().cloned() else {
-                break;
-            };
-            let evicted = entries.by_url_path.remove(&victim).expect("key just seen");
-            entries.bytes -= evicted.bytes.len();
-        }
-        entries.bytes += size;
-        entries
-            .by_url_path
-            .insert(url_path.to_string(), entry.clone());
+    }
+
+    /// Keeps the file read from `file` for `url_path` (with `metadata` from its open handle) if it is still
+    /// current, and returns it either way.
+    pub fn keep(
+        &self,
+        url_path: &str,
+        representation: Representation,
+        bytes: Vec<u8>,
+        file: &Path,
+        metadata: &Metadata,
+        ticket: Ticket,
+    ) -> Arc<Cached> {
+        let folder = match ticket {
+            Ticket::Watched(_) => None,
+            Ticket::Stamped => file
+                .parent()
+                .and_then(|folder| std::fs::metadata(folder).ok()),
+        };
+        let entry = Arc::new(Cached {
+            representation,
+            bytes: bytes.into(),
+            file: file.to_path_buf(),
+            check: match &folder {
+                Some(folder) => Check::Stamped {
+                    file: Stamp::of(metadata),
+                    folder: Stamp::of(folder),
+                },
+                None => Check::Watched,
+            },
+        });
+        let mut entries = match ticket {
+            // Its folder went away just now: served, not kept.
+            Ticket::Stamped if folder.is_none() => return entry,
+            Ticket::Stamped => self.lock(),
+            Ticket::Watched(generation) => {
+                self.catch_up();
+                let entries = self.lock();
+                if !entries.watching || entries.watcher.changed_since(generation, file) {
+                    // Something changed while the file was read; the next request reads it again.
+                    return entry;
+                }
+                entries
+            }
+        };
+        entries.insert(url_path, entry.clone());
         entry
+    }
+
+    /// Applies every change queued before this call.
+    fn catch_up(&self) {
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        queue.catch_up(|heard| {
+            let mut entries = self.lock();
+            let stale = match heard {
+                Ok(heard) => entries.watcher.apply(queue, &heard),
+                Err(error) => {
+                    log::warn!("small files are checked with stat calls from now on: {error}");
+                    entries.watching = false;
+                    vec![Stale::Everything]
+                }
+            };
+            entries.drop_stale(&stale);
+        });
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
@@ -124,15 +225,54 @@ impl FileCache {
     }
 }
 
+impl Entries {
+    fn drop_stale(&mut self, stale: &[Stale]) {
+        if stale.is_empty() {
+            return;
+        }
+        let before = self.by_url_path.len();
+        self.by_url_path
+            .retain(|_, entry| !stale.iter().any(|what| what.covers(&entry.file)));
+        if self.by_url_path.len() != before {
+            self.bytes = self
+                .by_url_path
+                .values()
+                .map(|entry| entry.bytes.len())
+                .sum();
+        }
+    }
+
+    fn remove(&mut self, url_path: &str) {
+        if let Some(stale) = self.by_url_path.remove(url_path) {
+            self.bytes -= stale.bytes.len();
+        }
+    }
+
+    /// Keeps `entry` for `url_path`, making room by dropping other entries when the budget is spent.
+    fn insert(&mut self, url_path: &str, entry: Arc<Cached>) {
+        let size = entry.bytes.len();
+        self.remove(url_path);
+        while self.bytes + size > BUDGET {
+            let Some(victim) = self.by_url_path.keys().next().cloned() else {
+                break;
+            };
+            self.remove(&victim);
+        }
+        self.bytes += size;
+        self.by_url_path.insert(url_path.to_string(), entry);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::files::validators::Validators;
 
-    fn entry_for(path: &Path, len: usize) -> Cached {
+    /// Writes `len` bytes to `path` and caches them as the server does, with the check `prepare` picks.
+    fn serve(cache: &FileCache, url_path: &str, path: &Path, len: usize) -> Ticket {
         std::fs::write(path, vec![b'x'; len]).unwrap();
+        let ticket = cache.prepare(path);
         let metadata = std::fs::metadata(path).unwrap();
-        let folder = std::fs::metadata(path.parent().unwrap()).unwrap();
         let representation = Representation {
             validators: Validators::of(&metadata),
             last_modified: String::new(),
@@ -141,21 +281,30 @@ mod tests {
             vary: None,
             len: len as u64,
         };
-        Cached::new(
+        cache.keep(
+            url_path,
             representation,
             vec![b'x'; len],
             path,
-            Stamp::of(&metadata),
-            Stamp::of(&folder),
-        )
+            &metadata,
+            ticket,
+        );
+        ticket
     }
 
-    #[test]
-    fn hits_until_the_file_or_its_folder_changes() {
+    fn stamped() -> FileCache {
+        FileCache {
+            queue: None,
+            ..FileCache::default()
+        }
+    }
+
+    fn follows_changes(cache: FileCache) {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a.txt");
-        let cache = FileCache::default();
-        cache.insert("/a.txt", entry_for(&path, 10));
+        let root = dir.path().canonicalize().unwrap();
+        let path = root.join("a.txt");
+        std::fs::write(&path, "").unwrap();
+        serve(&cache, "/a.txt", &path, 10);
         assert!(cache.get("/a.txt").is_some());
         assert!(cache.get("/b.txt").is_none());
 
@@ -166,25 +315,111 @@ mod tests {
             "and the stale entry is dropped"
         );
 
-        cache.insert("/a.txt", entry_for(&path, 10));
-        std::fs::write(dir.path().join("a.txt.gz"), "sidecar").unwrap();
+        serve(&cache, "/a.txt", &path, 10);
+        assert!(cache.get("/a.txt").is_some());
+        std::fs::write(root.join("a.txt.gz"), "sidecar").unwrap();
         assert!(
             cache.get("/a.txt").is_none(),
             "a new file in the folder is a miss"
         );
+        assert_eq!(cache.lock().bytes, 0);
+    }
+
+    #[test]
+    fn stamped_entries_hit_until_the_file_or_its_folder_changes() {
+        follows_changes(stamped());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn watched_entries_hit_until_the_file_or_its_folder_changes() {
+        let cache = FileCache::default();
+        assert!(cache.queue.is_some());
+        follows_changes(cache);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_watched_entry_sees_a_same_size_rewrite_at_once() {
+        // Stamps cannot: the modification time moves in clock ticks of several milliseconds.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().canonicalize().unwrap().join("a.txt");
+        std::fs::write(&path, "").unwrap();
+        let cache = FileCache::default();
+        for _ in 0..50 {
+            assert!(matches!(
+                serve(&cache, "/a.txt", &path, 10),
+                Ticket::Watched(_)
+            ));
+            assert!(cache.get("/a.txt").is_some());
+            std::fs::write(&path, vec![b'z'; 10]).unwrap();
+            assert!(cache.get("/a.txt").is_none());
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_path_through_a_symbolic_link_is_stamped() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("real")).unwrap();
+        std::os::unix::fs::symlink(root.join("real"), root.join("alias")).unwrap();
+        let cache = FileCache::default();
+        let through_link = root.join("alias/a.txt");
+        std::fs::write(&through_link, "").unwrap();
+        assert_eq!(
+            serve(&cache, "/alias/a.txt", &through_link, 10),
+            Ticket::Stamped
+        );
+        assert!(cache.get("/alias/a.txt").is_some());
+        std::fs::write(root.join("real/a.txt"), vec![b'y'; 11]).unwrap();
+        assert!(cache.get("/alias/a.txt").is_none());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_change_between_prepare_and_keep_is_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().canonicalize().unwrap().join("a.txt");
+        std::fs::write(&path, "old").unwrap();
+        let cache = FileCache::default();
+        let ticket = cache.prepare(&path);
+        let metadata = std::fs::metadata(&path).unwrap();
+        std::fs::write(&path, "new").unwrap();
+        let representation = Representation {
+            validators: Validators::of(&metadata),
+            last_modified: String::new(),
+            content_type: "text/plain".into(),
+            encoding: None,
+            vary: None,
+            len: 3,
+        };
+        let served = cache.keep(
+            "/a.txt",
+            representation,
+            b"old".to_vec(),
+            &path,
+            &metadata,
+            ticket,
+        );
+        assert_eq!(&*served.bytes, b"old");
+        assert!(cache.get("/a.txt").is_none());
     }
 
     #[test]
     fn the_budget_holds() {
         let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
         let cache = FileCache::default();
         let size = LARGEST_FILE as usize;
         for index in 0..(BUDGET / size + 10) {
-            let path = dir.path().join(format!("{index}.bin"));
-            cache.insert(&format!("/{index}.bin"), entry_for(&path, size));
+            let path = root.join(format!("{index}.bin"));
+            std::fs::write(&path, "").unwrap();
+            serve(&cache, &format!("/{index}.bin"), &path, size);
             assert!(cache.lock().bytes <= BUDGET);
         }
         let entries = cache.lock();
         assert_eq!(entries.bytes, entries.by_url_path.len() * size);
+        assert!(entries.by_url_path.len() >= BUDGET / size - 1);
     }
 }

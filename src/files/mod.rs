@@ -19,6 +19,7 @@ mod representation;
 mod site;
 mod symlinks;
 mod validators;
+mod watch;
 
 pub use site::{user_field, Site};
 
@@ -247,6 +248,10 @@ fn serve_file(
     // With --live, pages get the reload script; a sidecar would carry the page without it.
     let inject =
         site.live && content_type == "text/html" && metadata.len() <= LARGEST_INJECTED_PAGE;
+    // The cache's check is readied before anything about the file is looked at again.
+    let ticket = cache_key
+        .filter(|_| metadata.len() <= cache::LARGEST_FILE)
+        .map(|_| site.cache.prepare(path));
     let parent = path.parent().unwrap_or(&site.root);
     let variant = if inject {
         Variant::original(path)
@@ -272,8 +277,9 @@ fn serve_file(
         vary,
         len: metadata.len(),
     };
-    let cache_key =
-        cache_key.filter(|_| !variant.any_sidecar && representation.len <= cache::LARGEST_FILE);
+    let cache_key = cache_key.filter(|_| {
+        ticket.is_some() && !variant.any_sidecar && representation.len <= cache::LARGEST_FILE
+    });
     if !inject && cache_key.is_none() {
         return deliver(site, request, &representation, Content::File(file));
     }
@@ -287,13 +293,11 @@ fn serve_file(
         // The page with the script is another representation, with a tag of its own.
         representation.validators.etag = representation.validators.tagged("live");
     }
-    let folder = cache_key.and_then(|_| std::fs::metadata(parent).ok());
-    match (cache_key, folder) {
-        (Some(key), Some(folder)) => {
-            let (file_stamp, folder_stamp) =
-                (cache::Stamp::of(&metadata), cache::Stamp::of(&folder));
-            let entry = cache::Cached::new(representation, bytes, path, file_stamp, folder_stamp);
-            let cached = site.cache.insert(key, entry);
+    match (cache_key, ticket) {
+        (Some(key), Some(ticket)) => {
+            let cached = site
+                .cache
+                .keep(key, representation, bytes, path, &metadata, ticket);
             let content = Content::Memory(cached.bytes.clone());
             deliver(site, request, &cached.representation, content)
         }
