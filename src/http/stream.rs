@@ -63,13 +63,9 @@ impl<S: Stream> Timed<S> {
         buffer: &'a mut [u8],
         deadline: Instant,
     ) -> impl Future<Output = io::Result<usize>> + Send + 'a {
-        let Timed { stream, alarm } = self;
-        future::poll_fn(
-            move |context| match Pin::new(&mut *stream).poll_read(context, buffer) {
-                Poll::Pending => alarm.poll_deadline(context, deadline),
-                done => done,
-            },
-        )
+        self.until(deadline, move |stream, context| {
+            Pin::new(stream).poll_read(context, buffer)
+        })
     }
 
     /// Waits until a read would not block, until `deadline`.
@@ -77,11 +73,7 @@ impl<S: Stream> Timed<S> {
         &mut self,
         deadline: Instant,
     ) -> impl Future<Output = io::Result<()>> + Send + '_ {
-        let Timed { stream, alarm } = self;
-        future::poll_fn(move |context| match stream.poll_readable(context) {
-            Poll::Pending => alarm.poll_deadline(context, deadline),
-            done => done,
-        })
+        self.until(deadline, |stream, context| stream.poll_readable(context))
     }
 
     /// Waits until a write would make progress, for up to `stall`.
@@ -89,55 +81,48 @@ impl<S: Stream> Timed<S> {
         &mut self,
         stall: Duration,
     ) -> impl Future<Output = io::Result<()>> + Send + '_ {
-        let deadline = Instant::now() + stall;
-        let Timed { stream, alarm } = self;
-        future::poll_fn(move |context| match stream.poll_writable(context) {
-            Poll::Pending => alarm.poll_deadline(context, deadline),
-            done => done,
+        self.until(Instant::now() + stall, |stream, context| {
+            stream.poll_writable(context)
         })
     }
 
-    /// Writes once, waiting for room for up to `stall` (the clock is read only when the write has to wait).
+    /// Writes once, waiting for room for up to `stall`.
     pub fn write<'a>(
         &'a mut self,
         bytes: &'a [u8],
         stall: Duration,
     ) -> impl Future<Output = io::Result<usize>> + Send + 'a {
-        let mut deadline = None;
-        let Timed { stream, alarm } = self;
-        future::poll_fn(
-            move |context| match Pin::new(&mut *stream).poll_write(context, bytes) {
-                Poll::Pending => {
-                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + stall);
-                    alarm.poll_deadline(context, deadline)
-                }
-                done => done,
-            },
-        )
+        self.until(Instant::now() + stall, move |stream, context| {
+            Pin::new(stream).poll_write(context, bytes)
+        })
     }
 
     /// Sends what the stream holds back (a TLS session's last record), waiting for up to `stall`.
     pub fn flush(&mut self, stall: Duration) -> impl Future<Output = io::Result<()>> + Send + '_ {
-        let deadline = Instant::now() + stall;
-        let Timed { stream, alarm } = self;
-        future::poll_fn(
-            move |context| match Pin::new(&mut *stream).poll_flush(context) {
-                Poll::Pending => alarm.poll_deadline(context, deadline),
-                done => done,
-            },
-        )
+        self.until(Instant::now() + stall, |stream, context| {
+            Pin::new(stream).poll_flush(context)
+        })
     }
 
     /// Ends the writing side (after a TLS session's close_notify), waiting for up to `stall`.
     pub fn close(&mut self, stall: Duration) -> impl Future<Output = io::Result<()>> + Send + '_ {
-        let deadline = Instant::now() + stall;
+        self.until(Instant::now() + stall, |stream, context| {
+            Pin::new(stream).poll_close(context)
+        })
+    }
+
+    /// Polls `operation` until it is ready, or `TimedOut` at `deadline`. The operation is tried first, so the
+    /// timer is only set when it has to wait.
+    fn until<'a, T>(
+        &'a mut self,
+        deadline: Instant,
+        mut operation: impl FnMut(&mut S, &mut Context<'_>) -> Poll<io::Result<T>> + Send + 'a,
+    ) -> impl Future<Output = io::Result<T>> + Send + 'a {
         let Timed { stream, alarm } = self;
-        future::poll_fn(
-            move |context| match Pin::new(&mut *stream).poll_close(context) {
-                Poll::Pending => alarm.poll_deadline(context, deadline),
-                done => done,
-            },
-        )
+        future::poll_fn(move |context| match operation(stream, context) {
+            Poll::Pending => alarm.poll_deadline(context, deadline),
+            done => done,
+        })
     }
 }
 
