@@ -5,7 +5,6 @@
 pub mod auth;
 pub mod host;
 
-use crate::http::authority;
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
 use crate::http::vocabulary::headers::CONTENT_TYPE;
@@ -45,8 +44,7 @@ impl Guard {
     /// answers on the HTTPS port, which must not invite a password over plain HTTP).
     pub fn check_host(&self, request: &Request<'_>) -> Option<Response> {
         // The parser has already turned away a Host that is no valid authority.
-        let host = request.host().and_then(authority::parse);
-        match self.hosts.judge(host) {
+        match self.hosts.judge(request.named_host()) {
             Verdict::Allowed => None,
             Verdict::Refused(name) => {
                 self.warned.warn_once(&name);

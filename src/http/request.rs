@@ -1,7 +1,7 @@
 //! Parsing a request head with httparse and deciding what it means for the connection: the method, the target,
 //! whether to keep the connection alive and how long a body follows. Pure code, tested without sockets.
 
-use super::authority;
+use super::authority::{self, Host};
 use crate::http::vocabulary::headers::{
     CONNECTION, CONTENT_LENGTH, EXPECT, HOST, RANGE, TRANSFER_ENCODING,
 };
@@ -52,6 +52,8 @@ pub struct Request<'buf> {
     /// The authority of an absolute-form target, which stands for the host instead of the Host field
     /// (RFC 9112 §3.2.2).
     pub authority: Option<&'buf str>,
+    /// What `host()` names, parsed once (the parser checks it, the guard judges it).
+    named_host: Option<Host<'buf>>,
     pub version: Version,
     pub keep_alive: bool,
     pub body: Body,
@@ -78,6 +80,11 @@ impl<'buf> Request<'buf> {
     }
 
     /// The host the client asked for, with any port: the absolute-form target's authority, else the Host field.
+    /// The host `host()` names, when there is one (a malformed one was refused by the parser).
+    pub fn named_host(&self) -> Option<Host<'buf>> {
+        self.named_host
+    }
+
     pub fn host(&self) -> Option<&'buf [u8]> {
         self.authority
             .map(str::as_bytes)
@@ -90,6 +97,7 @@ impl<'buf> Request<'buf> {
             target,
             path_len: path_len(target),
             authority: None,
+            named_host: self.header(HOST.as_str()).and_then(authority::parse),
             fields: self.fields.clone(),
             ..*self
         }
@@ -108,6 +116,7 @@ impl<'buf> Request<'buf> {
             target,
             path_len: path_len(target),
             authority: None,
+            named_host: self.header(HOST.as_str()).and_then(authority::parse),
             fields: self
                 .fields
                 .iter()
@@ -209,12 +218,13 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
             Version::Http11 => !fields.close,
             Version::Http10 => fields.keep_alive && !fields.close,
         };
-    let request = Request {
+    let mut request = Request {
         method: Method::from_token(method_text),
         method_text,
         target,
         path_len: path_len(target),
         authority,
+        named_host: None,
         version,
         keep_alive,
         body,
@@ -225,11 +235,8 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
             .collect(),
     };
     // RFC 9112 §3.2: a Host that is not a valid authority is a 400, whatever the version.
-    if request
-        .host()
-        .is_some_and(|host| authority::parse(host).is_none())
-    {
-        return Err(HeadError::Malformed);
+    if let Some(host) = request.host() {
+        request.named_host = Some(authority::parse(host).ok_or(HeadError::Malformed)?);
     }
     Ok(Some((request, length)))
 }
