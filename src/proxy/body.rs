@@ -104,7 +104,9 @@ async fn upload_chunked<S: Stream>(
 }
 
 /// Relays the upstream's body, framed as `framing`, to the client as `to_client` says; counts the bytes that
-/// reached the client in `written`. While it waits for the upstream, it watches for the client leaving.
+/// reached the client in `written`. While it waits for the upstream, it watches for the client leaving. The last
+/// piece is returned unsent, so the upstream connection can be handed back before the client sees the end and
+/// asks again.
 pub async fn download<S: Stream>(
     framing: Framing,
     to_client: ClientFraming,
@@ -113,7 +115,7 @@ pub async fn download<S: Stream>(
     client: &mut Client<'_, S>,
     timeout: Duration,
     written: &mut u64,
-) -> Result<(), Broken> {
+) -> Result<Vec<u8>, Broken> {
     let mut decoder = (framing == Framing::Chunked).then(Decoder::new);
     let mut left = match framing {
         Framing::None => 0,
@@ -121,7 +123,10 @@ pub async fn download<S: Stream>(
         Framing::Chunked | Framing::UntilClose => u64::MAX,
     };
     let mut out = Vec::new();
-    while left > 0 && !decoder.as_ref().is_some_and(Decoder::is_done) {
+    let ended = |left: u64, decoder: &Option<Decoder>| {
+        left == 0 || decoder.as_ref().is_some_and(Decoder::is_done)
+    };
+    while !ended(left, &decoder) {
         if reply.is_empty() && read_upstream(upstream, reply, client, timeout).await? == 0 {
             if framing == Framing::UntilClose {
                 break;
@@ -149,19 +154,30 @@ pub async fn download<S: Stream>(
             out.extend_from_slice(data);
         }
         reply.consume(used);
-        write_counted(client.stream, &out, client.stall, written)
-            .await
-            .map_err(|_| Broken::Client)?;
-        // Over TLS a piece may wait in the session for the next one: each must go now (an event, say).
-        let flushed = client.stream.flush(client.stall).await;
-        flushed.map_err(|_| Broken::Client)?;
+        if ended(left, &decoder) {
+            break;
+        }
+        send_piece(client, &out, written).await?;
+        out.clear();
     }
     if to_client == ClientFraming::Chunked {
-        write_counted(client.stream, chunked::LAST_CHUNK, client.stall, written)
-            .await
-            .map_err(|_| Broken::Client)?;
+        out.extend_from_slice(chunked::LAST_CHUNK);
     }
-    Ok(())
+    Ok(out)
+}
+
+/// Writes a piece of the body to the client, and pushes it out: over TLS a piece may otherwise wait in the
+/// session for the next one, and each must go now (an event, say).
+pub async fn send_piece<S: Stream>(
+    client: &mut Client<'_, S>,
+    piece: &[u8],
+    written: &mut u64,
+) -> Result<(), Broken> {
+    write_counted(client.stream, piece, client.stall, written)
+        .await
+        .map_err(|_| Broken::Client)?;
+    let flushed = client.stream.flush(client.stall).await;
+    flushed.map_err(|_| Broken::Client)
 }
 
 /// How much a client may send ahead (its next pipelined requests) while lanai watches it during a response.

@@ -104,11 +104,12 @@ pub async fn exchange<S: Stream>(
     )
     .await;
     match relayed {
-        Ok(()) => {
-            exchanged.keep_alive = keep_alive;
+        Ok(last_piece) => {
             if uploaded && head.keeps_alive && framing != Framing::UntilClose && reply.is_empty() {
                 forward.gateway.pool.give_back(upstream);
             }
+            let sent = body::send_piece(&mut client, &last_piece, &mut exchanged.body_bytes).await;
+            exchanged.keep_alive = keep_alive && sent.is_ok();
         }
         Err(Broken::Upstream) => {
             log::warn!(
