@@ -507,6 +507,43 @@ mod tests {
     }
 
     #[test]
+    fn open_files_are_bounded_and_the_least_recently_used_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let cache = FileCache::default();
+        for index in 0..MOST_DESCRIPTORS + 20 {
+            let path = root.join(format!("{index}.bin"));
+            std::fs::write(&path, "large").unwrap();
+            let ticket = cache.prepare(&path);
+            let file = File::open(&path).unwrap();
+            let metadata = file.metadata().unwrap();
+            let representation = Representation {
+                validators: Validators::of(&metadata),
+                last_modified: String::new(),
+                content_type: "application/octet-stream".into(),
+                encoding: None,
+                vary: None,
+                len: metadata.len(),
+            };
+            let kept = Kept::Open {
+                file,
+                sidecars: Vec::new(),
+            };
+            let url_path = format!("/{index}.bin");
+            cache.keep(&url_path, representation, kept, &path, &metadata, ticket);
+            // The first file is asked for all along.
+            assert!(cache.get("/0.bin").is_some(), "{index}");
+            let entries = cache.lock();
+            assert!(entries.descriptors <= MOST_DESCRIPTORS);
+            assert_eq!(entries.descriptors, entries.by_url_path.len());
+        }
+        assert!(cache.get("/1.bin").is_none());
+        assert!(cache
+            .get(&format!("/{}.bin", MOST_DESCRIPTORS + 19))
+            .is_some());
+    }
+
+    #[test]
     fn the_budget_holds() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();

@@ -1,5 +1,6 @@
 //! The file-serving endpoint. Every request takes the same steps, in this order:
-//! CORS preflight → method → small-file cache (a validated hit goes straight to the representation) →
+//! CORS preflight → method → file cache (a validated hit goes straight to the representation: a small file's
+//! bytes, or a large file it holds open, opened again) →
 //! locate (safe path, symlink policy, index, redirect, listing, SPA fallback) → precompressed variant →
 //! compression on the fly (encode/, chosen by negotiate.rs) → representation.rs: validators and conditions →
 //! range (range.rs, multipart.rs) → body; then the site's common headers.
