@@ -196,6 +196,38 @@ fn concurrent_downloads_of_one_cached_file_are_byte_exact() {
                     assert!(reply.body == bytes, "round {round}");
                     let range = client.get_with(BIG, &["Range: bytes=70000-270000"]);
                     assert!(range.body == bytes[70_000..=270_000], "round {round}");
+                    // Small enough to be read at once rather than streamed.
+                    let range = client.get_with(BIG, &["Range: bytes=1000-50999"]);
+                    assert!(range.body == bytes[1000..51_000], "round {round}");
+                }
+            });
+        }
+    });
+}
+
+/// A compressible large file compressed on the fly by several responses at once: each reads the whole file.
+#[test]
+fn concurrent_compressions_of_one_cached_file_are_whole() {
+    let server = Server::start(&[]);
+    let text: Vec<u8> = (0..LEN)
+        .map(|index| b"lanai serves\n"[index % 13])
+        .collect();
+    write(&server.root.path().join("httptest/dir2/big.txt"), &text);
+    const TEXT: &str = "/httptest/dir2/big.txt";
+    Client::new(&server).served_twice(TEXT, &text, 0);
+    std::thread::scope(|scope| {
+        for coding in ["gzip", "br", "zstd"] {
+            let text = &text;
+            let server = &server;
+            scope.spawn(move || {
+                let mut client = Client::new(server);
+                for round in 0..10 {
+                    let field = format!("Accept-Encoding: {coding}");
+                    let reply = client.get_with(TEXT, &[&field]);
+                    assert_eq!(reply.status, 200, "{coding} {round}");
+                    assert_eq!(reply.header("Content-Encoding"), Some(coding));
+                    assert!(!reply.body.is_empty());
+                    assert!(client.get(TEXT).body == *text, "{coding} {round}");
                 }
             });
         }
