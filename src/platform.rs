@@ -342,6 +342,24 @@ impl ChangeQueue {
     }
 }
 
+/// Opens `file`, found at `path`, again: a description of its own, whose file position no other response moves
+/// (a duplicated descriptor would share it, and a copy that seeks and reads, over TLS or without sendfile, would
+/// race). On Linux through /proc/self/fd, which names the very file held open, without walking `path`;
+/// elsewhere, or without /proc, by `path`, which callers check before they come here.
+pub fn reopen(file: &File, path: &Path) -> io::Result<File> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        match File::open(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            opened => return opened,
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = file;
+    File::open(path)
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;

@@ -1,14 +1,18 @@
-//! Small files kept in memory, so a hot page costs no path walk, open, read or close. Every hit is checked
+//! Small files kept in memory, so a hot page costs no path walk, open, read or close; large files kept open, with
+//! what their path resolved to (metadata, usable sidecars, each open too), so a hot download costs no path walk:
+//! a hit opens the file held again as a description of its own (platform::reopen). Every hit is checked
 //! against the file system first, so an edit is never served stale: where the OS queues changes (watch.rs:
 //! inotify) by reading that queue once, without blocking; elsewhere by two stat calls, comparing the file's size,
 //! modification time and identity, and its folder's (a sidecar or a rename in the folder changes the folder).
 
+use super::negotiate::Coding;
 use super::representation::Representation;
 use super::watch::{Queue, Stale, Watch, Watcher};
 use crate::platform;
 use std::collections::HashMap;
-use std::fs::Metadata;
+use std::fs::{File, Metadata};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -16,6 +20,9 @@ use std::time::SystemTime;
 pub const LARGEST_FILE: u64 = 256 * 1024;
 /// The most file bytes the cache holds.
 const BUDGET: usize = 64 * 1024 * 1024;
+/// The most descriptors large files hold open (theirs and their sidecars'); past them, the least recently used
+/// entry goes, so that a big folder cannot use up the process's descriptors.
+const MOST_DESCRIPTORS: usize = 64;
 
 /// What a file looked like when it was cached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,10 +47,29 @@ impl Stamp {
 }
 
 pub struct Cached {
+    /// The file's own representation.
     pub representation: Representation,
-    pub bytes: Arc<[u8]>,
+    pub kept: Kept,
     file: PathBuf,
     check: Check,
+    /// When it was last used, on the cache's clock: the least recently used open file goes first.
+    used: AtomicU64,
+}
+
+/// What a cached file's bytes are kept as.
+pub enum Kept {
+    /// A small file, read whole.
+    Memory(Arc<[u8]>),
+    /// A large file, open, and its usable sidecars, open too (none but with a watched path).
+    Open { file: File, sidecars: Vec<Sidecar> },
+}
+
+/// A usable precompressed sidecar of a large cached file.
+pub struct Sidecar {
+    pub coding: Coding,
+    pub representation: Representation,
+    pub path: PathBuf,
+    pub file: File,
 }
 
 /// How a hit is known to be current.
@@ -55,6 +81,38 @@ enum Check {
 }
 
 impl Cached {
+    /// The bytes it holds in memory.
+    fn bytes(&self) -> usize {
+        match &self.kept {
+            Kept::Memory(bytes) => bytes.len(),
+            Kept::Open { .. } => 0,
+        }
+    }
+
+    /// The descriptors it holds open.
+    fn descriptors(&self) -> usize {
+        match &self.kept {
+            Kept::Memory(_) => 0,
+            Kept::Open { sidecars, .. } => 1 + sidecars.len(),
+        }
+    }
+
+    /// The paths whose changes make it stale: the file, and its sidecars (each watched too, so that a sidecar
+    /// changed through another hard link is seen).
+    fn paths(&self) -> impl Iterator<Item = &Path> {
+        let sidecars = match &self.kept {
+            Kept::Memory(_) => &[][..],
+            Kept::Open { sidecars, .. } => &sidecars[..],
+        };
+        std::iter::once(self.file.as_path())
+            .chain(sidecars.iter().map(|sidecar| sidecar.path.as_path()))
+    }
+
+    /// The file it was made from.
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+
     fn folder(&self) -> &Path {
         self.file.parent().unwrap_or(&self.file)
     }
@@ -80,6 +138,8 @@ pub enum Ticket {
 
 pub struct FileCache {
     inner: Mutex<Entries>,
+    /// Counts hits, to tell which entry was used least recently.
+    clock: AtomicU64,
     /// `None` where the OS has no change queue: every entry is then stamped.
     queue: Option<Queue>,
 }
@@ -90,9 +150,11 @@ impl Default for FileCache {
             inner: Mutex::new(Entries {
                 by_url_path: HashMap::new(),
                 bytes: 0,
+                descriptors: 0,
                 watcher: Watcher::default(),
                 watching: true,
             }),
+            clock: AtomicU64::new(0),
             queue: Queue::new(),
         }
     }
@@ -101,6 +163,7 @@ impl Default for FileCache {
 struct Entries {
     by_url_path: HashMap<String, Arc<Cached>>,
     bytes: usize,
+    descriptors: usize,
     watcher: Watcher,
     /// False once reading the queue failed: entries are stamped from then on.
     watching: bool,
@@ -109,6 +172,15 @@ struct Entries {
 impl FileCache {
     /// The entry for a request path, if it is still what the file system holds.
     pub fn get(&self, url_path: &str) -> Option<Arc<Cached>> {
+        let entry = self.current(url_path)?;
+        entry.used.store(
+            self.clock.fetch_add(1, Ordering::Relaxed),
+            Ordering::Relaxed,
+        );
+        Some(entry)
+    }
+
+    fn current(&self, url_path: &str) -> Option<Arc<Cached>> {
         let entry = self.lock().by_url_path.get(url_path).cloned()?;
         if matches!(entry.check, Check::Watched) {
             self.catch_up();
@@ -151,13 +223,14 @@ impl FileCache {
         }
     }
 
-    /// Keeps the file read from `file` for `url_path` (with `metadata` from its open handle) if it is still
-    /// current, and returns it either way.
+    /// Keeps the file read or opened from `file` for `url_path` (with `metadata` from its open handle) if it is
+    /// still current, and returns it either way. An open file's sidecars must have been prepared (watched) since
+    /// `ticket` was given.
     pub fn keep(
         &self,
         url_path: &str,
         representation: Representation,
-        bytes: Vec<u8>,
+        kept: Kept,
         file: &Path,
         metadata: &Metadata,
         ticket: Ticket,
@@ -170,7 +243,8 @@ impl FileCache {
         };
         let entry = Arc::new(Cached {
             representation,
-            bytes: bytes.into(),
+            kept,
+            used: AtomicU64::new(self.clock.fetch_add(1, Ordering::Relaxed)),
             file: file.to_path_buf(),
             check: match &folder {
                 Some(folder) => Check::Stamped {
@@ -187,7 +261,10 @@ impl FileCache {
             Ticket::Watched(generation) => {
                 self.catch_up();
                 let entries = self.lock();
-                if !entries.watching || entries.watcher.changed_since(generation, file) {
+                let changed = entry
+                    .paths()
+                    .any(|path| entries.watcher.changed_since(generation, path));
+                if !entries.watching || changed {
                     // Something changed while the file was read; the next request reads it again.
                     return entry;
                 }
@@ -231,26 +308,36 @@ impl Entries {
             return;
         }
         let before = self.by_url_path.len();
-        self.by_url_path
-            .retain(|_, entry| !stale.iter().any(|what| what.covers(&entry.file)));
+        self.by_url_path.retain(|_, entry| {
+            !entry
+                .paths()
+                .any(|path| stale.iter().any(|what| what.covers(path)))
+        });
         if self.by_url_path.len() != before {
-            self.bytes = self
+            self.bytes = self.by_url_path.values().map(|entry| entry.bytes()).sum();
+            self.descriptors = self
                 .by_url_path
                 .values()
-                .map(|entry| entry.bytes.len())
+                .map(|entry| entry.descriptors())
                 .sum();
         }
     }
 
     fn remove(&mut self, url_path: &str) {
         if let Some(stale) = self.by_url_path.remove(url_path) {
-            self.bytes -= stale.bytes.len();
+            self.bytes -= stale.bytes();
+            self.descriptors -= stale.descriptors();
         }
     }
 
-    /// Keeps `entry` for `url_path`, making room by dropping other entries when the budget is spent.
+    /// Keeps `entry` for `url_path`, making room by dropping other entries when the budget is spent: any entry
+    /// for bytes, the least recently used open file for descriptors.
     fn insert(&mut self, url_path: &str, entry: Arc<Cached>) {
-        let size = entry.bytes.len();
+        let size = entry.bytes();
+        let descriptors = entry.descriptors();
+        if descriptors > MOST_DESCRIPTORS {
+            return;
+        }
         self.remove(url_path);
         while self.bytes + size > BUDGET {
             let Some(victim) = self.by_url_path.keys().next().cloned() else {
@@ -258,7 +345,20 @@ impl Entries {
             };
             self.remove(&victim);
         }
+        while self.descriptors + descriptors > MOST_DESCRIPTORS {
+            let Some(victim) = self
+                .by_url_path
+                .iter()
+                .filter(|(_, entry)| entry.descriptors() > 0)
+                .min_by_key(|(_, entry)| entry.used.load(Ordering::Relaxed))
+                .map(|(key, _)| key.clone())
+            else {
+                break;
+            };
+            self.remove(&victim);
+        }
         self.bytes += size;
+        self.descriptors += descriptors;
         self.by_url_path.insert(url_path.to_string(), entry);
     }
 }
@@ -284,7 +384,7 @@ mod tests {
         cache.keep(
             url_path,
             representation,
-            vec![b'x'; len],
+            Kept::Memory(vec![b'x'; len].into()),
             path,
             &metadata,
             ticket,
@@ -397,13 +497,50 @@ mod tests {
         let served = cache.keep(
             "/a.txt",
             representation,
-            b"old".to_vec(),
+            Kept::Memory(b"old".to_vec().into()),
             &path,
             &metadata,
             ticket,
         );
-        assert_eq!(&*served.bytes, b"old");
+        assert!(matches!(&served.kept, Kept::Memory(bytes) if &bytes[..] == b"old"));
         assert!(cache.get("/a.txt").is_none());
+    }
+
+    #[test]
+    fn open_files_are_bounded_and_the_least_recently_used_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let cache = FileCache::default();
+        for index in 0..MOST_DESCRIPTORS + 20 {
+            let path = root.join(format!("{index}.bin"));
+            std::fs::write(&path, "large").unwrap();
+            let ticket = cache.prepare(&path);
+            let file = File::open(&path).unwrap();
+            let metadata = file.metadata().unwrap();
+            let representation = Representation {
+                validators: Validators::of(&metadata),
+                last_modified: String::new(),
+                content_type: "application/octet-stream".into(),
+                encoding: None,
+                vary: None,
+                len: metadata.len(),
+            };
+            let kept = Kept::Open {
+                file,
+                sidecars: Vec::new(),
+            };
+            let url_path = format!("/{index}.bin");
+            cache.keep(&url_path, representation, kept, &path, &metadata, ticket);
+            // The first file is asked for all along.
+            assert!(cache.get("/0.bin").is_some(), "{index}");
+            let entries = cache.lock();
+            assert!(entries.descriptors <= MOST_DESCRIPTORS);
+            assert_eq!(entries.descriptors, entries.by_url_path.len());
+        }
+        assert!(cache.get("/1.bin").is_none());
+        assert!(cache
+            .get(&format!("/{}.bin", MOST_DESCRIPTORS + 19))
+            .is_some());
     }
 
     #[test]

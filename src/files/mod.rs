@@ -1,5 +1,6 @@
 //! The file-serving endpoint. Every request takes the same steps, in this order:
-//! CORS preflight → method → small-file cache (a validated hit goes straight to the representation) →
+//! CORS preflight → method → file cache (a validated hit goes straight to the representation: a small file's
+//! bytes, or a large file it holds open, opened again) →
 //! locate (safe path, symlink policy, index, redirect, listing, SPA fallback) → precompressed variant →
 //! compression on the fly (encode/, chosen by negotiate.rs) → representation.rs: validators and conditions →
 //! range (range.rs, multipart.rs) → body; then the site's common headers.
@@ -25,10 +26,13 @@ pub use site::{user_field, Site};
 
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
+use crate::http::vocabulary::headers::ACCEPT_ENCODING;
 use crate::http::vocabulary::headers::{ACCEPT, ALLOW, CONTENT_TYPE, LOCATION};
 use crate::http::vocabulary::{Method, StatusCode};
 use crate::live;
+use crate::platform;
 use crate::rules;
+use cache::Kept;
 use path::{PathError, SafePath};
 use precompressed::Variant;
 use representation::{represent, represent_encoded, Content, Representation};
@@ -56,8 +60,9 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
             .with_header(ALLOW, cors::allowed_methods(site));
     }
     if let Some(cached) = site.cache.get(request.path()) {
-        let content = Content::Memory(cached.bytes.clone());
-        return deliver(site, request, &cached.representation, content);
+        if let Some(answer) = from_cache(site, request, &cached) {
+            return answer;
+        }
     }
     match locate(site, request) {
         Ok(Found::File {
@@ -71,6 +76,41 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
         Ok(Found::Listing { dir, shown_as }) => listing::respond(site, request, &dir, &shown_as),
         Err(answer) => answer,
     }
+}
+
+/// The answer from a current cache entry: its bytes, or a fresh handle on the file (or the sidecar the request
+/// accepts) it holds open; `None` if that cannot be had, and the path is walked instead.
+fn from_cache(site: &Site, request: &Request<'_>, cached: &cache::Cached) -> Option<Response> {
+    let (file, sidecars) = match &cached.kept {
+        Kept::Memory(bytes) => {
+            let content = Content::Memory(bytes.clone());
+            return Some(deliver(site, request, &cached.representation, content));
+        }
+        Kept::Open { file, sidecars } => (file, sidecars),
+    };
+    let sidecar = if sidecars.is_empty() {
+        None
+    } else {
+        let offered: Vec<_> = sidecars.iter().map(|sidecar| sidecar.coding).collect();
+        negotiate::coding(request.list(ACCEPT_ENCODING.as_str()), &offered)
+            .and_then(|chosen| sidecars.iter().find(|sidecar| sidecar.coding == chosen))
+    };
+    let (representation, file, path) = match sidecar {
+        Some(sidecar) => (
+            &sidecar.representation,
+            &sidecar.file,
+            sidecar.path.as_path(),
+        ),
+        None => (&cached.representation, file, cached.path()),
+    };
+    // A duplicate costs a fifth of a fresh open (through /proc or the path), but shares the file position.
+    let reopened = if site.sends_at_offsets {
+        file.try_clone()
+    } else {
+        platform::reopen(file, path)
+    };
+    let file = reopened.ok()?;
+    Some(deliver(site, request, representation, Content::File(file)))
 }
 
 /// The answer for a file's own bytes (or a page made from them): compressed on the fly when the type and the
@@ -248,6 +288,11 @@ fn serve_file(
     // With --live, pages get the reload script; a sidecar would carry the page without it.
     let inject =
         site.live && content_type == "text/html" && metadata.len() <= LARGEST_INJECTED_PAGE;
+    if let Some(key) = cache_key.filter(|_| !inject && metadata.len() > cache::LARGEST_FILE) {
+        if let Some(answer) = serve_large(site, request, path, content_type, key) {
+            return answer;
+        }
+    }
     // The cache's check is readied before anything about the file is looked at again.
     let ticket = cache_key
         .filter(|_| metadata.len() <= cache::LARGEST_FILE)
@@ -295,11 +340,17 @@ fn serve_file(
     }
     match (cache_key, ticket) {
         (Some(key), Some(ticket)) => {
+            let bytes: std::sync::Arc<[u8]> = bytes.into();
+            let kept = Kept::Memory(bytes.clone());
             let cached = site
                 .cache
-                .keep(key, representation, bytes, path, &metadata, ticket);
-            let content = Content::Memory(cached.bytes.clone());
-            deliver(site, request, &cached.representation, content)
+                .keep(key, representation, kept, path, &metadata, ticket);
+            deliver(
+                site,
+                request,
+                &cached.representation,
+                Content::Memory(bytes),
+            )
         }
         _ => deliver(
             site,
@@ -308,6 +359,74 @@ fn serve_file(
             Content::Memory(bytes.into()),
         ),
     }
+}
+
+/// A large file (more than the cache reads whole), opened with its usable sidecars and kept open by the cache
+/// when its path can be checked: `None` when it cannot be cached, and it is served as any file is.
+fn serve_large(
+    site: &Site,
+    request: &Request<'_>,
+    path: &Path,
+    content_type: &'static str,
+    key: &str,
+) -> Option<Response> {
+    // The cache's check is readied before anything about the file is looked at again.
+    let ticket = site.cache.prepare(path);
+    let (file, metadata) = match open(path) {
+        Ok(opened) => opened,
+        Err(error) => return Some(io_error_response(error)),
+    };
+    if !metadata.is_file() || metadata.len() <= cache::LARGEST_FILE {
+        return None;
+    }
+    let parent = path.parent().unwrap_or(&site.root);
+    let (fresh, any_sidecar) = precompressed::sidecars(path, &metadata, |sidecar| {
+        let name = Path::new(sidecar.file_name().unwrap_or_default());
+        site.metadata_below(parent, name)
+    });
+    // A sidecar is kept only where its changes are queued: watched itself, not a link to another file.
+    if any_sidecar && !matches!(ticket, cache::Ticket::Watched(_)) {
+        return None;
+    }
+    let vary = (!fresh.is_empty() || site.encoder.applies_to(content_type, metadata.len()))
+        .then_some("Accept-Encoding");
+    let content_type = mime::with_charset(content_type, site.charset.as_deref());
+    let representation_of = |metadata: &Metadata, encoding| {
+        let validators = Validators::of(metadata);
+        Representation {
+            last_modified: validators.last_modified_text(),
+            validators,
+            content_type: content_type.clone(),
+            encoding,
+            vary,
+            len: metadata.len(),
+        }
+    };
+    let mut sidecars = Vec::with_capacity(fresh.len());
+    for (sidecar_path, coding) in fresh {
+        let watched = matches!(site.cache.prepare(&sidecar_path), cache::Ticket::Watched(_));
+        let is_link =
+            std::fs::symlink_metadata(&sidecar_path).map(|meta| meta.file_type().is_symlink());
+        let (sidecar_file, sidecar_metadata) = match open(&sidecar_path) {
+            Ok(opened) if watched && is_link.is_ok_and(|link| !link) => opened,
+            _ => return None,
+        };
+        if !precompressed::is_fresh(&sidecar_metadata, &metadata) {
+            return None;
+        }
+        sidecars.push(cache::Sidecar {
+            coding,
+            representation: representation_of(&sidecar_metadata, Some(coding.name())),
+            path: sidecar_path,
+            file: sidecar_file,
+        });
+    }
+    let representation = representation_of(&metadata, None);
+    let kept = Kept::Open { file, sidecars };
+    let cached = site
+        .cache
+        .keep(key, representation, kept, path, &metadata, ticket);
+    from_cache(site, request, &cached)
 }
 
 /// The whole file, which must still be `len` bytes long.

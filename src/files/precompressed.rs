@@ -47,18 +47,7 @@ pub fn choose(
     original_metadata: &Metadata,
     stat: impl Fn(&Path) -> io::Result<Metadata>,
 ) -> Variant {
-    let original_time = original_metadata.modified().ok();
-    let mut any_sidecar = false;
-    let mut fresh: Vec<(PathBuf, Coding)> = Vec::new();
-    for &(extension, coding) in &SIDECARS {
-        let path = with_extra_extension(original, extension);
-        if let Ok(sidecar) = stat(&path) {
-            any_sidecar = true;
-            if sidecar.is_file() && sidecar.modified().ok() >= original_time {
-                fresh.push((path, coding));
-            }
-        }
-    }
+    let (fresh, any_sidecar) = sidecars(original, original_metadata, stat);
     let offered: Vec<Coding> = fresh.iter().map(|&(_, coding)| coding).collect();
     let chosen = negotiate::coding(request.list(ACCEPT_ENCODING.as_str()), &offered);
     let vary = !fresh.is_empty();
@@ -79,6 +68,32 @@ pub fn choose(
             any_sidecar,
         },
     }
+}
+
+/// The usable sidecars of `original`, in lanai's order of preference, and whether any sidecar exists (usable or
+/// stale); `stat` looks a sidecar up.
+pub fn sidecars(
+    original: &Path,
+    original_metadata: &Metadata,
+    stat: impl Fn(&Path) -> io::Result<Metadata>,
+) -> (Vec<(PathBuf, Coding)>, bool) {
+    let mut any_sidecar = false;
+    let mut fresh: Vec<(PathBuf, Coding)> = Vec::new();
+    for &(extension, coding) in &SIDECARS {
+        let path = with_extra_extension(original, extension);
+        if let Ok(sidecar) = stat(&path) {
+            any_sidecar = true;
+            if is_fresh(&sidecar, original_metadata) {
+                fresh.push((path, coding));
+            }
+        }
+    }
+    (fresh, any_sidecar)
+}
+
+/// A sidecar is usable when it is a file no older than its original.
+pub fn is_fresh(sidecar: &Metadata, original: &Metadata) -> bool {
+    sidecar.is_file() && sidecar.modified().ok() >= original.modified().ok()
 }
 
 fn with_extra_extension(path: &Path, extension: &str) -> PathBuf {

@@ -17,7 +17,7 @@ use crate::http::vocabulary::headers::{
 use crate::http::vocabulary::StatusCode;
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::sync::Arc;
 
 /// Files up to this size are read whole and sent with the head in one write; larger ones are streamed.
@@ -173,7 +173,7 @@ fn conditions(
 }
 
 /// `count` bytes from `start`: read now when small, streamed by the connection otherwise.
-fn body(mut file: File, start: u64, count: u64) -> io::Result<Body> {
+fn body(file: File, start: u64, count: u64) -> io::Result<Body> {
     if count > SMALL_FILE {
         return Ok(Body::File {
             file,
@@ -181,9 +181,31 @@ fn body(mut file: File, start: u64, count: u64) -> io::Result<Body> {
             len: count,
         });
     }
-    file.seek(SeekFrom::Start(start))?;
     // A file that shrank since we measured it fails with UnexpectedEof; the next request sees its new size.
     let mut bytes = vec![0; count as usize];
-    file.read_exact(&mut bytes)?;
+    ReadAt {
+        file,
+        offset: start,
+    }
+    .read_exact(&mut bytes)?;
     Ok(Body::Bytes(bytes))
+}
+
+/// Reads a file from `offset` on without its file position, which a descriptor the cache duplicated shares
+/// with every other response of that file (files::Site::sends_at_offsets).
+pub struct ReadAt {
+    pub file: File,
+    pub offset: u64,
+}
+
+impl Read for ReadAt {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let read = std::os::unix::fs::FileExt::read_at(&self.file, buffer, self.offset)?;
+        // Windows' positional read moves the position too; there a response never shares its descriptor.
+        #[cfg(windows)]
+        let read = std::os::windows::fs::FileExt::seek_read(&self.file, buffer, self.offset)?;
+        self.offset += read as u64;
+        Ok(read)
+    }
 }

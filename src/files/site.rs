@@ -27,6 +27,11 @@ pub struct Site {
     /// Cache-Control, CORS, isolation and --header fields, added to every response.
     pub common_headers: Vec<Header>,
     pub cache: FileCache,
+    /// Every file body leaves through sendfile, which reads at an offset it is given and never moves the file
+    /// position (http/send.rs): Linux, over plain TCP, which is how files are served without --https (with it,
+    /// plain HTTP only gets redirects). A file the cache holds open can then be handed out as a duplicated
+    /// descriptor, which shares the position; otherwise each response needs a description of its own.
+    pub sends_at_offsets: bool,
     /// Compression on the fly and its cache.
     pub encoder: Encoder,
 }
@@ -61,6 +66,7 @@ impl Site {
             live: options.live,
             common_headers,
             cache: FileCache::default(),
+            sends_at_offsets: cfg!(target_os = "linux") && !options.https,
             encoder: Encoder::new(!options.no_compress, options.compress_cache),
         })
     }

@@ -8,7 +8,7 @@ mod cache;
 mod codec;
 
 use super::negotiate::{self, Coding};
-use super::representation::{Content, Representation};
+use super::representation::{Content, ReadAt, Representation};
 use crate::http::request::Request;
 use crate::http::response::Body;
 use crate::http::vocabulary::headers::{ACCEPT_ENCODING, RANGE};
@@ -185,7 +185,7 @@ fn reader(content: Content, len: u64) -> Box<dyn Read + Send> {
     match content {
         Content::Memory(bytes) => Box::new(Cursor::new(bytes)),
         Content::File(file) => Box::new(Exactly {
-            inner: file.take(len),
+            inner: ReadAt { file, offset: 0 }.take(len),
             left: len,
         }),
     }
