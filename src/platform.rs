@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fs::{File, Metadata};
 use std::io;
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 
 /// Raises the soft limit on open descriptors to the hard limit, since every connection needs one, and returns
@@ -84,6 +84,25 @@ pub fn send_file(
     _count: usize,
 ) -> io::Result<Option<usize>> {
     Ok(None)
+}
+
+/// Takes a pending connection, already non-blocking: on Linux accept4 sets that itself, sparing the ioctl the
+/// reactor would make for each connection. `WouldBlock` when none is pending.
+#[cfg(target_os = "linux")]
+pub fn accept_nonblocking(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
+    use rustix::net::{acceptfrom_with, SocketFlags};
+    let (socket, peer) = acceptfrom_with(listener, SocketFlags::NONBLOCK | SocketFlags::CLOEXEC)?;
+    let peer = peer
+        .and_then(|peer| SocketAddr::try_from(peer).ok())
+        .ok_or_else(|| io::Error::other("a connection without an IP address"))?;
+    Ok((TcpStream::from(socket), peer))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn accept_nonblocking(listener: &TcpListener) -> io::Result<(TcpStream, SocketAddr)> {
+    let (socket, peer) = listener.accept()?;
+    socket.set_nonblocking(true)?;
+    Ok((socket, peer))
 }
 
 /// Sends `bytes` with MSG_MORE: the kernel holds them for the data that follows (a file's first bytes), so a

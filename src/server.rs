@@ -8,6 +8,7 @@ use crate::http::connection::{self, Limits};
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::socket::Socket;
+use crate::platform;
 use crate::shutdown::Stop;
 use crate::tls::Tls;
 use async_io::Async;
@@ -99,7 +100,11 @@ where
     let mut refusals = Burst::default();
     let mut pause = MIN_ACCEPT_PAUSE;
     loop {
-        let accepted = future::or(async { Some(listener.accept().await) }, async {
+        let accepting = async {
+            let accepted = listener.read_with(platform::accept_nonblocking).await;
+            Some(accepted.and_then(|(stream, peer)| Ok((Async::new_nonblocking(stream)?, peer))))
+        };
+        let accepted = future::or(accepting, async {
             stop.raised().await;
             None
         });
