@@ -179,16 +179,7 @@ fn a_file_made_unreadable_is_refused_at_once() {
     mode(&file, 0o644);
     let mut command = lanai();
     command.arg(root.path()).args(["--port", "0", "--quiet"]);
-    if running_as_root() {
-        let mut unprivileged = std::process::Command::new("setpriv");
-        unprivileged
-            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
-            .arg(command.get_program())
-            .args(command.get_args())
-            .env("LANAI_CONFIG", "");
-        command = unprivileged;
-    }
-    let server = Server::spawn(root, &mut command);
+    let server = Server::spawn(root, &mut as_unprivileged(&mut command));
     let mut client = Client::new(&server);
     for round in 0..20 {
         client.served_twice(PAGE, PAGE_BODY);
@@ -201,12 +192,4 @@ fn a_file_made_unreadable_is_refused_at_once() {
         assert_eq!(client.get(PAGE).status, 403, "{round}");
         mode(&server.root.path().join("httptest/dir2"), 0o755);
     }
-}
-
-#[cfg(target_os = "linux")]
-fn running_as_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .any(|line| line.starts_with("Uid:") && line.split_whitespace().nth(1) == Some("0"))
 }

@@ -227,28 +227,6 @@ fn a_refused_host_is_warned_about_once_and_logged_every_time() {
     assert_eq!(refusals, 3, "{log}");
 }
 
-/// Runs `command` as the unprivileged user `nobody` when the tests run as root (as CI does), since root reads
-/// any folder whatever its mode.
-#[cfg(target_os = "linux")]
-fn as_unprivileged(command: &mut std::process::Command) -> std::process::Command {
-    let is_root = std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .any(|line| line.starts_with("Uid:") && line.split_whitespace().nth(1) == Some("0"));
-    if !is_root {
-        return std::mem::replace(command, std::process::Command::new("true"));
-    }
-    let mut dropped = std::process::Command::new("setpriv");
-    dropped.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"]);
-    dropped.arg(command.get_program()).args(command.get_args());
-    for (key, value) in command.get_envs() {
-        if let Some(value) = value {
-            dropped.env(key, value);
-        }
-    }
-    dropped
-}
-
 #[cfg(target_os = "linux")]
 #[test]
 fn a_root_lanai_cannot_read_stops_start_up() {
