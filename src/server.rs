@@ -86,6 +86,7 @@ pub async fn run<H>(listener: std::net::TcpListener, handler: H, settings: Setti
 where
     H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
 {
+    platform::defer_accept(&listener);
     let listener = match Async::new(listener) {
         Ok(listener) => listener,
         Err(error) => {
@@ -102,7 +103,7 @@ where
     loop {
         let accepting = async {
             let accepted = listener.read_with(platform::accept_nonblocking).await;
-            Some(accepted.and_then(|(stream, peer)| Ok((Async::new_nonblocking(stream)?, peer))))
+            Some(accepted)
         };
         let accepted = future::or(accepting, async {
             stop.raised().await;
@@ -120,11 +121,11 @@ where
                             burst::unlogged(more)
                         );
                     }
-                    connection::turn_away(Socket::new(stream), peer);
+                    connection::turn_away(stream, peer);
                     continue;
                 };
                 // Head and body go out as separate writes; Nagle would hold the second for a delayed ACK.
-                let _ = stream.get_ref().set_nodelay(true);
+                let _ = stream.set_nodelay(true);
                 let stream = Socket::new(stream);
                 let (handler, limits, stop) = (handler.clone(), limits.clone(), stop.clone());
                 // The ticket rides beside the connection's future (`zip`) and goes when it ends. An `async` block

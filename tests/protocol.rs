@@ -291,3 +291,22 @@ fn an_idle_connection_is_closed_silently() {
         "{waited:?}"
     );
 }
+
+#[test]
+fn a_connection_that_speaks_late_is_answered() {
+    // Past the kernel's deferred-accept second, lanai takes the connection silent and must wait for its request
+    // on the reactor; a request that comes with its connection is answered without one. Both are served alike.
+    let server = Server::start(&["--read-timeout", "10"]);
+    let mut late = server.connect();
+    std::thread::sleep(Duration::from_millis(2500));
+    late.write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .unwrap();
+    let mut replies = ReplyReader::new(late.try_clone().unwrap());
+    let first = replies.next(false);
+    assert_eq!(first.status, 200);
+    late.write_all(b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let second = replies.next(false);
+    assert_eq!((second.status, second.body), (200, first.body));
+    assert_eq!(server.get("/httptest/dir2/").status, 200);
+}

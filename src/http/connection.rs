@@ -7,7 +7,6 @@ use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request};
 use super::response::{encode_head, Body, Response};
 use super::send::{send, write_counted};
-use super::socket::Socket;
 use super::stream::{Stream, Timed};
 use crate::http::vocabulary::headers::RETRY_AFTER;
 use crate::http::vocabulary::{Method, StatusCode};
@@ -19,7 +18,7 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::io::{self, Write};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpStream};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -97,13 +96,13 @@ where
 
 /// Answers a connection we will not serve: `503` in one non-blocking write (a fresh socket has room for it),
 /// then close. It must not wait: this runs in the accept loop, under overload.
-pub fn turn_away(stream: Socket, peer: SocketAddr) {
+pub fn turn_away(stream: TcpStream, peer: SocketAddr) {
     let started = Instant::now();
     let status = StatusCode::ServiceUnavailable;
     let response = Response::status_page(status).with_header(RETRY_AFTER, "1");
     let mut output = Vec::new();
     let page_len = closing_answer(&response, &mut output);
-    let page_sent = match stream.tcp().write(&output) {
+    let page_sent = match (&stream).write(&output) {
         Ok(count) if count == output.len() => page_len,
         _ => 0,
     };

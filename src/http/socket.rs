@@ -4,16 +4,27 @@
 use super::stream::Stream;
 use async_io::Async;
 use futures_lite::{AsyncRead, AsyncWrite};
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
-pub struct Socket(Async<TcpStream>);
+/// An accepted connection is registered with the reactor only when a read or write first has to wait: a request
+/// that has arrived with its connection (the usual case, and every case with deferred accepts) is answered and
+/// closed with no epoll_ctl at all, where registering costs three (add, arm, delete).
+pub struct Socket(Registration);
+
+enum Registration {
+    Bare(TcpStream),
+    Watched(Async<TcpStream>),
+    /// Registering failed (the kernel's epoll limits), and the socket was closed with it.
+    Lost,
+}
 
 impl Socket {
-    pub fn new(stream: Async<TcpStream>) -> Self {
-        Socket(stream)
+    /// A connected, non-blocking socket.
+    pub fn new(stream: TcpStream) -> Self {
+        Socket(Registration::Bare(stream))
     }
 
     /// Connects to the first address of `authority` (`host:port`) that answers.
@@ -21,7 +32,7 @@ impl Socket {
         let mut last_error = None;
         for address in async_std::net::ToSocketAddrs::to_socket_addrs(authority).await? {
             match Async::<TcpStream>::connect(address).await {
-                Ok(stream) => return Ok(Socket(stream)),
+                Ok(stream) => return Ok(Socket(Registration::Watched(stream))),
                 Err(error) => last_error = Some(error),
             }
         }
@@ -29,27 +40,92 @@ impl Socket {
             .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the name has no address")))
     }
 
-    pub fn tcp(&self) -> &TcpStream {
-        self.0.get_ref()
+    /// The socket itself; `None` once it is lost.
+    pub fn tcp(&self) -> Option<&TcpStream> {
+        match &self.0 {
+            Registration::Bare(stream) => Some(stream),
+            Registration::Watched(stream) => Some(stream.get_ref()),
+            Registration::Lost => None,
+        }
     }
 
     /// Looks at what has arrived without taking it, waiting for something.
-    pub async fn peek(&self, buffer: &mut [u8]) -> io::Result<usize> {
-        self.0.peek(buffer).await
+    pub async fn peek(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        if let Some(done) = self.try_bare(|stream| stream.peek(buffer)) {
+            return done;
+        }
+        self.watched()?.peek(buffer).await
+    }
+
+    /// The socket on the reactor, registering it on first use.
+    fn watched(&mut self) -> io::Result<&mut Async<TcpStream>> {
+        if let Registration::Bare(_) = self.0 {
+            if let Registration::Bare(stream) = std::mem::replace(&mut self.0, Registration::Lost) {
+                self.0 = Registration::Watched(Async::new_nonblocking(stream)?);
+            }
+        }
+        match &mut self.0 {
+            Registration::Watched(stream) => Ok(stream),
+            _ => Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "the socket could not be watched",
+            )),
+        }
+    }
+
+    /// The socket on the reactor for a read or write that found the bare socket would block: registering it and
+    /// beginning the wait here spares the reactor's own first try, which would fail the same way.
+    fn poll_watched(
+        &mut self,
+        context: &mut Context<'_>,
+        reading: bool,
+    ) -> Poll<io::Result<&mut Async<TcpStream>>> {
+        let fresh = matches!(self.0, Registration::Bare(_));
+        let stream = self.watched()?;
+        if fresh {
+            let ready = if reading {
+                stream.poll_readable(context)
+            } else {
+                stream.poll_writable(context)
+            };
+            ready!(ready)?;
+        }
+        Poll::Ready(Ok(stream))
+    }
+
+    /// Tries `operation` on the socket while it is not registered: `None` when it is, or when the operation
+    /// would block (and the caller goes through the reactor, which tries it again before it waits).
+    fn try_bare<T>(
+        &self,
+        operation: impl FnOnce(&TcpStream) -> io::Result<T>,
+    ) -> Option<io::Result<T>> {
+        let Registration::Bare(stream) = &self.0 else {
+            return None;
+        };
+        match operation(stream) {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => None,
+            done => Some(done),
+        }
     }
 }
 
 impl Stream for Socket {
     fn poll_readable(&mut self, context: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_readable(context)
+        match self.watched() {
+            Ok(stream) => stream.poll_readable(context),
+            Err(error) => Poll::Ready(Err(error)),
+        }
     }
 
     fn poll_writable(&mut self, context: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_writable(context)
+        match self.watched() {
+            Ok(stream) => stream.poll_writable(context),
+            Err(error) => Poll::Ready(Err(error)),
+        }
     }
 
     fn plain_socket(&self) -> Option<&TcpStream> {
-        Some(self.tcp())
+        self.tcp()
     }
 }
 
@@ -59,7 +135,11 @@ impl AsyncRead for Socket {
         context: &mut Context<'_>,
         buffer: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_read(context, buffer)
+        if let Some(done) = self.try_bare(|mut stream| stream.read(buffer)) {
+            return Poll::Ready(done);
+        }
+        let stream = ready!(self.poll_watched(context, true))?;
+        Pin::new(stream).poll_read(context, buffer)
     }
 }
 
@@ -69,18 +149,25 @@ impl AsyncWrite for Socket {
         context: &mut Context<'_>,
         bytes: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(context, bytes)
+        if let Some(done) = self.try_bare(|mut stream| stream.write(bytes)) {
+            return Poll::Ready(done);
+        }
+        let stream = ready!(self.poll_watched(context, false))?;
+        Pin::new(stream).poll_write(context, bytes)
     }
 
-    fn poll_flush(mut self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(context)
+    /// A TCP socket holds nothing back.
+    fn poll_flush(self: Pin<&mut Self>, _context: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 
     /// Ends the writing side: the peer reads the end of the stream (async-io's close only flushes).
     fn poll_close(self: Pin<&mut Self>, _context: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(match self.tcp().shutdown(Shutdown::Write) {
-            Err(error) if error.kind() == io::ErrorKind::NotConnected => Ok(()),
-            done => done,
-        })
+        Poll::Ready(
+            match self.tcp().map(|stream| stream.shutdown(Shutdown::Write)) {
+                Some(Err(error)) if error.kind() != io::ErrorKind::NotConnected => Err(error),
+                _ => Ok(()),
+            },
+        )
     }
 }

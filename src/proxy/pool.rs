@@ -43,5 +43,6 @@ impl Pool {
 /// The socket is non-blocking, so a peek says at once.
 fn still_open(stream: &Connection) -> bool {
     let mut byte = [0u8; 1];
-    matches!(stream.inner().tcp().peek(&mut byte), Err(error) if error.kind() == std::io::ErrorKind::WouldBlock)
+    let peeked = stream.inner().tcp().map(|tcp| tcp.peek(&mut byte));
+    matches!(peeked, Some(Err(error)) if error.kind() == std::io::ErrorKind::WouldBlock)
 }

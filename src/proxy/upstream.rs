@@ -61,7 +61,9 @@ pub async fn connect(authority: &str, timeout: Duration) -> Result<Connection, F
     match async_std::io::timeout(timeout, Socket::connect(authority)).await {
         Ok(socket) => {
             // Heads and small bodies go out as they come; Nagle would hold them for a delayed ACK.
-            let _ = socket.tcp().set_nodelay(true);
+            if let Some(tcp) = socket.tcp() {
+                let _ = tcp.set_nodelay(true);
+            }
             Ok(Timed::new(socket))
         }
         Err(error) if error.kind() == io::ErrorKind::TimedOut => Err(Failure::ConnectTimeout),

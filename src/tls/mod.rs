@@ -88,7 +88,7 @@ impl Tls {
     /// handshake is one debug line and the end of that connection only.
     pub async fn serve<H>(
         &self,
-        stream: Socket,
+        mut stream: Socket,
         peer: SocketAddr,
         handler: Arc<H>,
         limits: Arc<Limits>,
