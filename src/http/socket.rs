@@ -1,5 +1,6 @@
-//! A TCP connection on async-std's reactor (async-io), used directly: readiness can be awaited without a buffer,
-//! reads and writes are tried on the non-blocking socket before any wait, and closing ends the writing side.
+//! A TCP connection on async-std's reactor (async-io), used directly and only once it has to wait: readiness can
+//! be awaited without a buffer, reads and writes are tried on the non-blocking socket before any wait, and closing
+//! ends the writing side.
 
 use super::stream::Stream;
 use async_io::Async;
@@ -10,8 +11,8 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 /// An accepted connection is registered with the reactor only when a read or write first has to wait: a request
-/// that has arrived with its connection (the usual case, and every case with deferred accepts) is answered and
-/// closed with no epoll_ctl at all, where registering costs three (add, arm, delete).
+/// that came with its connection (every one, where the kernel defers accepts: `platform::defer_accept`) is
+/// answered and closed with no epoll_ctl at all, where registering costs three (add, arm, delete).
 pub struct Socket(Registration);
 
 enum Registration {
