@@ -108,7 +108,7 @@ pub fn accept_nonblocking(listener: &TcpListener) -> io::Result<(TcpStream, Sock
 /// Asks the kernel to hand over a connection only once its first bytes have come (TCP_DEFER_ACCEPT, one second,
 /// after which a silent one is handed over all the same): an HTTP client speaks first, so the first read of every
 /// connection finds its request, and a connection answered at once never needs the reactor (measured under the
-/// exercise's ab: 11.6 system calls a connection before, 6.3 with it). Best effort: a listener without it only
+/// exercise's ab: 11.6 system calls a connection before, 6.5 with it). Best effort: a listener without it only
 /// waits more.
 #[cfg(target_os = "linux")]
 pub fn defer_accept(listener: &TcpListener) {
