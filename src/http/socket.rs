@@ -74,6 +74,16 @@ impl Socket {
         }
     }
 
+    /// Waits, on the reactor, until a read (`reading`) or a write would not block; registers a bare socket first.
+    fn poll_ready(&mut self, context: &mut Context<'_>, reading: bool) -> Poll<io::Result<()>> {
+        let stream = self.watched()?;
+        if reading {
+            stream.poll_readable(context)
+        } else {
+            stream.poll_writable(context)
+        }
+    }
+
     /// The socket on the reactor for a read or write that found the bare socket would block: registering it and
     /// beginning the wait here spares the reactor's own first try, which would fail the same way.
     fn poll_watched(
@@ -81,17 +91,10 @@ impl Socket {
         context: &mut Context<'_>,
         reading: bool,
     ) -> Poll<io::Result<&mut Async<TcpStream>>> {
-        let fresh = matches!(self.0, Registration::Bare(_));
-        let stream = self.watched()?;
-        if fresh {
-            let ready = if reading {
-                stream.poll_readable(context)
-            } else {
-                stream.poll_writable(context)
-            };
-            ready!(ready)?;
+        if matches!(self.0, Registration::Bare(_)) {
+            ready!(self.poll_ready(context, reading))?;
         }
-        Poll::Ready(Ok(stream))
+        Poll::Ready(self.watched())
     }
 
     /// Tries `operation` on the socket while it is not registered: `None` when it is, or when the operation
@@ -112,17 +115,11 @@ impl Socket {
 
 impl Stream for Socket {
     fn poll_readable(&mut self, context: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.watched() {
-            Ok(stream) => stream.poll_readable(context),
-            Err(error) => Poll::Ready(Err(error)),
-        }
+        self.poll_ready(context, true)
     }
 
     fn poll_writable(&mut self, context: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.watched() {
-            Ok(stream) => stream.poll_writable(context),
-            Err(error) => Poll::Ready(Err(error)),
-        }
+        self.poll_ready(context, false)
     }
 
     fn plain_socket(&self) -> Option<&TcpStream> {
