@@ -103,17 +103,18 @@ async fn upload_chunked<S: Stream>(
     Ok(())
 }
 
-/// Relays the upstream's body, framed as `framing`, to the client as `to_client` says; counts the bytes that
-/// reached the client in `written`. While it waits for the upstream, it watches for the client leaving. The last
-/// piece is returned unsent, so the upstream connection can be handed back before the client sees the end and
-/// asks again.
+/// Relays the upstream's body, framed as `framing`, to the client as `to_client` says, after the client's `head`;
+/// counts the bytes that reached the client in `written`. The head leaves with the body's first piece, or alone
+/// before a wait for the upstream (an event stream's client learns at once that it is open). While it waits for
+/// the upstream, it watches for the client leaving. The last piece is returned unsent, so the upstream
+/// connection can be handed back before the client sees the end and asks again.
 pub async fn download<S: Stream>(
-    framing: Framing,
-    to_client: ClientFraming,
+    (framing, to_client): (Framing, ClientFraming),
     upstream: &mut upstream::Connection,
     reply: &mut InputBuffer,
     client: &mut Client<'_, S>,
     timeout: Duration,
+    head: Vec<u8>,
     written: &mut u64,
 ) -> Result<Vec<u8>, Broken> {
     let mut decoder = (framing == Framing::Chunked).then(Decoder::new);
@@ -122,16 +123,22 @@ pub async fn download<S: Stream>(
         Framing::Length(length) => length,
         Framing::Chunked | Framing::UntilClose => u64::MAX,
     };
-    let mut out = Vec::new();
+    let mut out = head;
     let ended = |left: u64, decoder: &Option<Decoder>| {
         left == 0 || decoder.as_ref().is_some_and(Decoder::is_done)
     };
     while !ended(left, &decoder) {
-        if reply.is_empty() && read_upstream(upstream, reply, client, timeout).await? == 0 {
-            if framing == Framing::UntilClose {
-                break;
+        if reply.is_empty() {
+            if !out.is_empty() {
+                send_piece(client, &out, written).await?;
+                out.clear();
             }
-            return Err(Broken::Upstream);
+            if read_upstream(upstream, reply, client, timeout).await? == 0 {
+                if framing == Framing::UntilClose {
+                    break;
+                }
+                return Err(Broken::Upstream);
+            }
         }
         let bytes = reply.filled();
         let (used, data) = match decoder.as_mut() {
@@ -145,7 +152,6 @@ pub async fn download<S: Stream>(
                 (take, &bytes[..take])
             }
         };
-        out.clear();
         if to_client == ClientFraming::Chunked {
             if !data.is_empty() {
                 chunked::encode_chunk(data, &mut out);

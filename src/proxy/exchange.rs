@@ -82,25 +82,28 @@ pub async fn exchange<S: Stream>(
         body_bytes: 0,
         keep_alive: false,
     };
-    if write_counted(client.stream, &client_head, client.stall, &mut 0)
-        .await
-        .is_err()
-    {
-        return exchanged;
-    }
     if to_client == ClientFraming::Tunnel {
-        tunnel::join(&mut client, upstream, &mut reply, stop).await;
+        if write_counted(client.stream, &client_head, client.stall, &mut 0)
+            .await
+            .is_ok()
+        {
+            tunnel::join(&mut client, upstream, &mut reply, stop).await;
+        }
         return exchanged;
     }
     let timeout = forward.gateway.timeout;
+    // The head goes out with the body's first piece (one write for a body that came with its head), so what
+    // reaches the client counts the head too, and the body's bytes are what is past it.
+    let mut written = 0;
+    let head_length = client_head.len() as u64;
     let relayed = body::download(
-        framing,
-        to_client,
+        (framing, to_client),
         &mut upstream,
         &mut reply,
         &mut client,
         timeout,
-        &mut exchanged.body_bytes,
+        client_head,
+        &mut written,
     )
     .await;
     match relayed {
@@ -108,7 +111,7 @@ pub async fn exchange<S: Stream>(
             if uploaded && head.keeps_alive && framing != Framing::UntilClose && reply.is_empty() {
                 forward.gateway.pool.give_back(upstream);
             }
-            let sent = body::send_piece(&mut client, &last_piece, &mut exchanged.body_bytes).await;
+            let sent = body::send_piece(&mut client, &last_piece, &mut written).await;
             exchanged.keep_alive = keep_alive && sent.is_ok();
         }
         Err(Broken::Upstream) => {
@@ -119,6 +122,7 @@ pub async fn exchange<S: Stream>(
         }
         Err(Broken::Client) => {}
     }
+    exchanged.body_bytes = written.saturating_sub(head_length);
     exchanged
 }
 
