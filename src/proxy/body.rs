@@ -25,6 +25,8 @@ pub enum Broken {
 
 /// How much of a body one read takes in.
 pub const RELAY_CHUNK: usize = 64 * 1024;
+/// How much the first read of an answer takes in: a head and a small body (an API's JSON, say).
+pub const RELAY_FIRST: usize = 8 * 1024;
 
 /// Sends the client's request body, as framed by `body`, on to the upstream (chunked stays chunked, a length
 /// stays the same length). Bytes after the body stay in the client's input: the next pipelined request.

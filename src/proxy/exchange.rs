@@ -36,7 +36,7 @@ pub async fn exchange<S: Stream>(
         )
         .await;
     }
-    let mut reply = InputBuffer::with_capacity(body::RELAY_CHUNK);
+    let mut reply = InputBuffer::for_relay(body::RELAY_FIRST, body::RELAY_CHUNK);
     let (mut upstream, head, uploaded) = match send(&forward, &mut client, &mut reply).await {
         Ok(sent) => sent,
         Err(Sending::Client) => {
