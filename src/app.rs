@@ -6,6 +6,7 @@
 
 use crate::files::{self, Site};
 use crate::guard::Guard;
+use crate::http::handler::Handler;
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::vocabulary::headers::{ACCEPT_RANGES, ETAG, LAST_MODIFIED, LOCATION};
@@ -14,6 +15,7 @@ use crate::live::Live;
 use crate::proxy::Proxy;
 use crate::rules::redirects::{self, Outcome};
 use crate::rules::{headers, Rules};
+use std::future::Future;
 use std::sync::Arc;
 
 /// The page a site may provide for its 404s.
@@ -28,8 +30,17 @@ pub struct App {
     pub site: Site,
 }
 
+impl Handler for App {
+    fn respond<'a>(
+        &'a self,
+        request: &'a Request<'a>,
+    ) -> impl Future<Output = Response> + Send + 'a {
+        self.answer(request)
+    }
+}
+
 impl App {
-    pub fn respond(&self, request: &Request<'_>) -> Response {
+    async fn answer(&self, request: &Request<'_>) -> Response {
         if let Some(refusal) = self.guard.check(request) {
             return refusal;
         }

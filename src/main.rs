@@ -8,7 +8,6 @@ use lanai::guard::auth::Auth;
 use lanai::guard::host::HostPolicy;
 use lanai::guard::Guard;
 use lanai::http::connection::{Limits, WRITE_STALL};
-use lanai::http::request::Request;
 use lanai::lan;
 use lanai::live::Live;
 use lanai::platform;
@@ -191,10 +190,9 @@ fn run(options: Options) -> Result<(), String> {
         clean_urls: options.clean_urls,
         site,
     };
-    let handler = move |request: &Request<'_>| app.respond(request);
     // The accept loop runs on an executor thread, so a new connection's task usually starts on the thread that
     // accepted it instead of waking another (measured: +15% on the exercise's ab run); main only waits.
-    let server = async_std::task::spawn(server::run(listener, handler, settings, stop));
+    let server = async_std::task::spawn(server::run(listener, app, settings, stop));
     async_std::task::block_on(server);
     Ok(())
 }

@@ -5,8 +5,7 @@ mod burst;
 mod connections;
 
 use crate::http::connection::{self, Limits};
-use crate::http::request::Request;
-use crate::http::response::Response;
+use crate::http::handler::Handler;
 use crate::http::socket::Socket;
 use crate::platform;
 use crate::shutdown::Stop;
@@ -84,7 +83,7 @@ pub fn descriptor_warning(max_connections: usize, limit: u64) -> Option<String> 
 /// up to the shutdown timeout.
 pub async fn run<H>(listener: std::net::TcpListener, handler: H, settings: Settings, stop: Stop)
 where
-    H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
+    H: Handler,
 {
     platform::defer_accept(&listener);
     let listener = match Async::new(listener) {

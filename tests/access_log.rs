@@ -26,6 +26,21 @@ fn malformed_and_oversized_heads_are_logged_with_their_request_line() {
 }
 
 #[test]
+fn a_quote_in_a_served_target_cannot_split_the_log_line() {
+    let server = Server::logging(&[]);
+    let answer =
+        server.exchange(b"GET /a\"b\"c HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assert!(
+        answer.starts_with(b"HTTP/1.1 404 "),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+    let line = server.log_line(&["\"GET /a\\\"b\\\"c HTTP/1.1\" 404 "]);
+    let unescaped_quotes = line.matches('"').count() - line.matches("\\\"").count();
+    assert_eq!(unescaped_quotes, 2, "{line}");
+}
+
+#[test]
 fn a_head_not_complete_in_time_is_logged_as_408() {
     let server = Server::logging(&["--read-timeout", "1"]);
     let mut stream = server.connect();

@@ -3,6 +3,7 @@
 //! lives on: not past a stop, not after an idle keep-alive timeout. Pipelined requests simply wait in the input
 //! buffer for their turn. A panic ends its own connection only.
 
+use super::handler::Handler;
 use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request};
 use super::response::{encode_head, Body, Response};
@@ -59,7 +60,7 @@ pub fn serve<S, H>(
 ) -> impl Future<Output = ()> + Send
 where
     S: Stream,
-    H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
+    H: Handler,
 {
     // Made here, outside the future, so that the future holds it once (not also the stream it is made of).
     let mut connection = Connection {
@@ -152,7 +153,7 @@ fn serve_requests<'a, S: Stream, H>(
     panic_note: &'a Mutex<Option<String>>,
 ) -> impl Future<Output = ()> + 'a
 where
-    H: Fn(&Request<'_>) -> Response,
+    H: Handler,
 {
     async move {
         loop {
@@ -189,7 +190,7 @@ async fn answer_requests<S: Stream, H>(
     panic_note: &Mutex<Option<String>>,
 ) -> Next
 where
-    H: Fn(&Request<'_>) -> Response,
+    H: Handler,
 {
     let Connection {
         stream,
@@ -207,7 +208,7 @@ where
                     note: panic_note,
                 };
                 let started = Instant::now();
-                let response = handler(&request).settle().await;
+                let response = handler.respond(&request).await.settle().await;
                 if let Body::Proxied(forward) = response.body {
                     // The exchange needs the input buffer the request borrows: its line is kept as text.
                     let line = RequestLine(&request).to_string();
@@ -449,13 +450,11 @@ struct RequestLine<'a>(&'a Request<'a>);
 impl fmt::Display for RequestLine<'_> {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
         let request = self.0;
-        write!(
-            out,
-            "{} {} {}",
-            request.method_text,
-            request.target,
-            request.version.as_str()
-        )
+        // The method and target are the client's bytes: escaped, so a `"` cannot end the log's field.
+        write_escaped(out, request.method_text.as_bytes())?;
+        out.write_str(" ")?;
+        write_escaped(out, request.target.as_bytes())?;
+        write!(out, " {}", request.version.as_str())
     }
 }
 
@@ -476,18 +475,25 @@ impl fmt::Display for PartialLine<'_> {
         if line.is_empty() {
             return out.write_str("-");
         }
-        for &byte in &line[..line.len().min(SHOWN_LINE)] {
-            match byte {
-                b'"' | b'\\' => write!(out, "\\{}", byte as char)?,
-                b' '..=b'~' => write!(out, "{}", byte as char)?,
-                _ => write!(out, "\\x{byte:02x}")?,
-            }
-        }
+        write_escaped(out, &line[..line.len().min(SHOWN_LINE)])?;
         if line.len() > SHOWN_LINE {
             out.write_str("...")?;
         }
         Ok(())
     }
+}
+
+/// Writes a client's bytes as one field of the log's line: printable ASCII as it is, `"` and `\` escaped with a
+/// backslash, anything else as `\xNN`.
+fn write_escaped(out: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for &byte in bytes {
+        match byte {
+            b'"' | b'\\' => write!(out, "\\{}", byte as char)?,
+            b' '..=b'~' => write!(out, "{}", byte as char)?,
+            _ => write!(out, "\\x{byte:02x}")?,
+        }
+    }
+    Ok(())
 }
 
 /// The text a panic was raised with, when it was a string (as `panic!` and `unwrap` make it).

@@ -5,6 +5,7 @@
 pub mod authority;
 pub mod connection;
 mod date;
+pub mod handler;
 pub(crate) mod input;
 pub mod request;
 pub mod response;

@@ -8,6 +8,7 @@ mod session;
 
 use crate::guard::Guard;
 use crate::http::connection::{self, Limits};
+use crate::http::handler::Handler;
 use crate::http::request::Request;
 use crate::http::response::Response;
 use crate::http::socket::Socket;
@@ -94,7 +95,7 @@ impl Tls {
         limits: Arc<Limits>,
         stop: Stop,
     ) where
-        H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
+        H: Handler,
     {
         let mut first = [0u8; 1];
         let peeked = async_std::io::timeout(limits.read_timeout, stream.peek(&mut first)).await;

@@ -6,8 +6,7 @@ pub mod upstream;
 
 use async_std::task;
 use lanai::http::connection::Limits;
-use lanai::http::request::Request;
-use lanai::http::response::Response;
+use lanai::http::handler::Handler;
 use lanai::server::{self, Settings};
 use lanai::shutdown::Stop;
 use std::fs;
@@ -511,7 +510,7 @@ pub fn read_rest(stream: &mut TcpStream) -> (u64, Option<std::io::ErrorKind>) {
 /// The real server in this process, with `handler` and `write_stall`; it runs until the test ends.
 pub fn serve_in_process<H>(handler: H, write_stall: Duration) -> SocketAddr
 where
-    H: Fn(&Request<'_>) -> Response + Send + Sync + 'static,
+    H: Handler,
 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
