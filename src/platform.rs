@@ -430,3 +430,13 @@ mod tests {
         assert!((1..10).contains(&heard), "{heard} changes read");
     }
 }
+
+/// Reads from `file` at `offset` without depending on its position, which a duplicated descriptor shares with
+/// every other response of that file. (Windows' positional read moves the position too; there a response never
+/// shares its descriptor.)
+pub fn read_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+    #[cfg(unix)]
+    return std::os::unix::fs::FileExt::read_at(file, buffer, offset);
+    #[cfg(windows)]
+    return std::os::windows::fs::FileExt::seek_read(file, buffer, offset);
+}

@@ -4,6 +4,7 @@
 mod burst;
 mod connections;
 
+use crate::http;
 use crate::http::connection::{self, Limits};
 use crate::http::handler::Handler;
 use crate::http::socket::Socket;
@@ -133,7 +134,7 @@ where
                 let ticket = future::ready(ticket);
                 match settings.tls.clone() {
                     None => {
-                        let serving = connection::serve(stream, peer, handler, limits, stop);
+                        let serving = http::serve(stream, peer, handler, limits, stop);
                         task::spawn(future::zip(serving, ticket));
                     }
                     Some(tls) => {

@@ -3,6 +3,7 @@
 //! lives on: not past a stop, not after an idle keep-alive timeout. Pipelined requests simply wait in the input
 //! buffer for their turn. A panic ends its own connection only.
 
+use super::access::{log_access, PartialLine, RequestLine};
 use super::handler::Handler;
 use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request};
@@ -16,7 +17,6 @@ use crate::shutdown::Stop;
 use futures_lite::future;
 use futures_lite::FutureExt;
 use std::any::Any;
-use std::fmt;
 use std::future::Future;
 use std::io::{self, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -57,7 +57,7 @@ pub fn serve<S, H>(
     handler: Arc<H>,
     limits: Arc<Limits>,
     stop: Stop,
-) -> impl Future<Output = ()> + Send
+) -> impl Future<Output = Option<Handoff<S, H>>> + Send
 where
     S: Stream,
     H: Handler,
@@ -69,6 +69,7 @@ where
         output: Vec::new(),
         deadline: Instant::now() + limits.read_timeout,
         idle: false,
+        answered: false,
     };
     async move {
         let panic_note = Mutex::new(None);
@@ -82,17 +83,47 @@ where
         ))
         .catch_unwind()
         .await;
-        if let Err(panic) = served {
-            let during = match panic_note.into_inner() {
-                Ok(Some(line)) => format!("\"{line}\""),
-                _ => "no request".to_string(),
-            };
-            log::error!(
-                "{peer}: panic while answering {during}: {}; that connection was closed",
-                panic_message(&*panic)
-            );
+        match served {
+            Ok(Ended::Closed) => None,
+            Ok(Ended::PriorKnowledge) => Some(Handoff {
+                replay: connection.input.filled().to_vec(),
+                stream: connection.stream.into_inner(),
+                peer,
+                handler,
+                limits,
+                stop,
+            }),
+            Err(panic) => {
+                let during = match panic_note.into_inner() {
+                    Ok(Some(line)) => format!("\"{line}\""),
+                    _ => "no request".to_string(),
+                };
+                log::error!(
+                    "{peer}: panic while answering {during}: {}; that connection was closed",
+                    panic_message(&*panic)
+                );
+                None
+            }
         }
     }
+}
+
+/// A connection that opened with HTTP/2's preface (prior knowledge), handed back with what was read of it, for
+/// HTTP/2 to serve.
+pub struct Handoff<S, H> {
+    pub stream: S,
+    pub replay: Vec<u8>,
+    pub peer: SocketAddr,
+    pub handler: Arc<H>,
+    pub limits: Arc<Limits>,
+    pub stop: Stop,
+}
+
+/// How serving a connection as HTTP/1 ended.
+enum Ended {
+    Closed,
+    /// It opened with HTTP/2's preface.
+    PriorKnowledge,
 }
 
 /// Answers a connection we will not serve: `503` in one non-blocking write (a fresh socket has room for it),
@@ -134,6 +165,8 @@ struct Connection<S> {
     deadline: Instant,
     /// Between two requests of a kept-alive connection: the next head's clock starts with its first byte.
     idle: bool,
+    /// Whether a request has been answered: only a connection's first bytes may be HTTP/2's preface.
+    answered: bool,
 }
 
 /// How a run of requests ended.
@@ -141,6 +174,8 @@ enum Next {
     /// Nothing more to read for now: wait for the client.
     Wait,
     Close,
+    /// The connection opened with HTTP/2's preface.
+    PriorKnowledge,
 }
 
 #[allow(clippy::manual_async_fn)] // See `serve`.
@@ -151,7 +186,7 @@ fn serve_requests<'a, S: Stream, H>(
     limits: &'a Limits,
     stop: &'a Stop,
     panic_note: &'a Mutex<Option<String>>,
-) -> impl Future<Output = ()> + 'a
+) -> impl Future<Output = Ended> + 'a
 where
     H: Handler,
 {
@@ -160,8 +195,10 @@ where
             // Answering is boxed and lives only while there is something to read: a connection waiting for its
             // next request keeps just this small future and `connection`.
             let answering = answer_requests(connection, *peer, handler, limits, stop, panic_note);
-            if let Next::Close = Box::pin(answering).await {
-                return;
+            match Box::pin(answering).await {
+                Next::Close => return Ended::Closed,
+                Next::PriorKnowledge => return Ended::PriorKnowledge,
+                Next::Wait => {}
             }
             connection.input.release();
             connection.output = Vec::new();
@@ -173,7 +210,7 @@ where
             // Shutdown closes a waiting connection at once; so does its deadline, silently (nothing of a head
             // came).
             if future::or(readable, stopped).await.is_err() {
-                return;
+                return Ended::Closed;
             }
         }
     }
@@ -198,11 +235,13 @@ where
         output,
         deadline,
         idle,
+        answered,
     } = connection;
     loop {
         match request::parse(input.filled()) {
             Ok(None) => {}
             Ok(Some((request, head_len))) => {
+                *answered = true;
                 let witness = PanicWitness {
                     request: &request,
                     note: panic_note,
@@ -290,6 +329,11 @@ where
                 }
                 continue;
             }
+            Err(_) if !*answered && input.filled().starts_with(super::HTTP2_PREFACE) => {
+                return Next::PriorKnowledge;
+            }
+            // The preface's first line parses as a head of its own: wait for the rest of it.
+            Err(_) if !*answered && super::HTTP2_PREFACE.starts_with(input.filled()) => {}
             Err(error) => {
                 log::debug!("{peer}: bad request head: {error:?}");
                 let status = error.status();
@@ -407,27 +451,6 @@ async fn close<S: Stream>(
     }
 }
 
-/// One access-log line for every answer lanai gives, refusals included: who, the request line, the status, the
-/// body bytes that reached the client (fewer than the length when it broke off) and the time taken.
-fn log_access(
-    peer: SocketAddr,
-    request_line: impl fmt::Display,
-    status: impl Into<u16>,
-    body_bytes: u64,
-    started: Instant,
-) {
-    let status: u16 = status.into();
-    log::info!(
-        target: "lanai::access",
-        "{} \"{}\" {} {} {:.3}ms",
-        peer.ip(),
-        request_line,
-        status,
-        body_bytes,
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-}
-
 /// Notes the request line when a panic unwinds through the answering of `request`; costs nothing otherwise.
 struct PanicWitness<'a> {
     request: &'a Request<'a>,
@@ -442,58 +465,6 @@ impl Drop for PanicWitness<'_> {
             }
         }
     }
-}
-
-/// `GET /path HTTP/1.1`, as the access log and panic reports show a request.
-struct RequestLine<'a>(&'a Request<'a>);
-
-impl fmt::Display for RequestLine<'_> {
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let request = self.0;
-        // The method and target are the client's bytes: escaped, so a `"` cannot end the log's field.
-        write_escaped(out, request.method_text.as_bytes())?;
-        out.write_str(" ")?;
-        write_escaped(out, request.target.as_bytes())?;
-        write!(out, " {}", request.version.as_str())
-    }
-}
-
-/// The request line of a head that could not be parsed, as far as it arrived: its first line, cut at
-/// `SHOWN_LINE` bytes, with anything unprintable escaped so the log stays one line of text. `-` when nothing came.
-struct PartialLine<'a>(&'a [u8]);
-
-const SHOWN_LINE: usize = 256;
-
-impl fmt::Display for PartialLine<'_> {
-    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let line = self
-            .0
-            .split(|&byte| byte == b'\n')
-            .next()
-            .unwrap_or_default();
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            return out.write_str("-");
-        }
-        write_escaped(out, &line[..line.len().min(SHOWN_LINE)])?;
-        if line.len() > SHOWN_LINE {
-            out.write_str("...")?;
-        }
-        Ok(())
-    }
-}
-
-/// Writes a client's bytes as one field of the log's line: printable ASCII as it is, `"` and `\` escaped with a
-/// backslash, anything else as `\xNN`.
-fn write_escaped(out: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    for &byte in bytes {
-        match byte {
-            b'"' | b'\\' => write!(out, "\\{}", byte as char)?,
-            b' '..=b'~' => write!(out, "{}", byte as char)?,
-            _ => write!(out, "\\x{byte:02x}")?,
-        }
-    }
-    Ok(())
 }
 
 /// The text a panic was raised with, when it was a string (as `panic!` and `unwrap` make it).

@@ -1,15 +1,55 @@
-//! Our HTTP/1.0 and HTTP/1.1 connection layer: parsing request heads (request), encoding response heads (response,
-//! date), the per-connection rules of keep-alive, pipelining and framing (connection), the bytes received
-//! (input), writing responses out (send), what they travel over (stream) and the TCP socket itself (socket).
+//! HTTP: what both protocols share — the request (request), the response and its body (response, pieces), what
+//! answers (handler), the access log (access), the vocabulary — and the two rooms that turn bytes into requests
+//! and responses into bytes: HTTP/1.x (connection, with input, send and request's parser) and HTTP/2 (h2/).
+//! Below them, what a connection travels over (stream) and the TCP socket itself (socket).
 
+pub mod access;
 pub mod authority;
 pub mod connection;
 mod date;
+pub mod h2;
 pub mod handler;
 pub(crate) mod input;
+pub mod pieces;
 pub mod request;
 pub mod response;
 pub(crate) mod send;
 pub mod socket;
 pub mod stream;
 pub mod vocabulary;
+
+use crate::shutdown::Stop;
+use connection::Limits;
+use handler::Handler;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use stream::Stream;
+
+/// What a client sends first on an HTTP/2 connection (RFC 9113 §3.4); on a plain port, a connection that opens
+/// with it asks for HTTP/2 with prior knowledge.
+pub const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Serves a connection whose protocol was not agreed beforehand: HTTP/1.x, or HTTP/2 when it opens with the
+/// preface. HTTP/2's state is boxed, so a connection that stays HTTP/1 carries none of it.
+pub fn serve<S, H>(
+    stream: S,
+    peer: SocketAddr,
+    handler: Arc<H>,
+    limits: Arc<Limits>,
+    stop: Stop,
+) -> impl Future<Output = ()> + Send
+where
+    S: Stream + 'static,
+    H: Handler,
+{
+    let http1 = connection::serve(stream, peer, handler, limits, stop);
+    async move {
+        if let Some(to) = http1.await {
+            Box::pin(h2::serve(
+                to.stream, to.replay, to.peer, to.handler, to.limits, to.stop,
+            ))
+            .await
+        }
+    }
+}

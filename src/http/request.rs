@@ -19,6 +19,7 @@ pub const MAX_HEADERS: usize = 100;
 pub enum Version {
     Http10,
     Http11,
+    Http2,
 }
 
 impl Version {
@@ -26,6 +27,7 @@ impl Version {
         match self {
             Version::Http10 => "HTTP/1.0",
             Version::Http11 => "HTTP/1.1",
+            Version::Http2 => "HTTP/2.0",
         }
     }
 }
@@ -35,7 +37,8 @@ impl Version {
 pub enum Body {
     None,
     Length(u64),
-    /// Chunked (or otherwise transfer-coded): we do not decode it, so the connection closes after the response.
+    /// Of a length not known in advance: HTTP/1.1's chunked (or another transfer coding, which HTTP/1 does not
+    /// decode, so the connection closes after the response), or an HTTP/2 body without content-length.
     Chunked,
 }
 
@@ -215,30 +218,53 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
     let unsure_body = fields.expect && body != Body::None;
     let keep_alive = !unsure_body
         && match version {
-            Version::Http11 => !fields.close,
+            Version::Http11 | Version::Http2 => !fields.close,
             Version::Http10 => fields.keep_alive && !fields.close,
         };
-    let mut request = Request {
-        method: Method::from_token(method_text),
-        method_text,
-        target,
-        path_len: path_len(target),
-        authority,
-        named_host: None,
-        version,
-        keep_alive,
-        body,
-        fields: head
-            .headers
-            .iter()
-            .map(|field| (field.name, field.value))
-            .collect(),
-    };
-    // RFC 9112 §3.2: a Host that is not a valid authority is a 400, whatever the version.
-    if let Some(host) = request.host() {
-        request.named_host = Some(authority::parse(host).ok_or(HeadError::Malformed)?);
+    let fields = head
+        .headers
+        .iter()
+        .map(|field| (field.name, field.value))
+        .collect();
+    let request = Request::new(method_text, target, authority, version, body, fields)?;
+    Ok(Some((
+        Request {
+            keep_alive,
+            ..request
+        },
+        length,
+    )))
+}
+
+impl<'buf> Request<'buf> {
+    /// A request from what either protocol received: the method, an origin-form target, the authority that
+    /// stands for Host (an absolute-form target's, or HTTP/2's `:authority`), the body's framing and the fields.
+    /// A host that is not a valid authority is refused here, as RFC 9112 §3.2 asks, whatever the version.
+    pub fn new(
+        method_text: &'buf str,
+        target: &'buf str,
+        authority: Option<&'buf str>,
+        version: Version,
+        body: Body,
+        fields: Vec<(&'buf str, &'buf [u8])>,
+    ) -> Result<Request<'buf>, HeadError> {
+        let mut request = Request {
+            method: Method::from_token(method_text),
+            method_text,
+            target,
+            path_len: path_len(target),
+            authority,
+            named_host: None,
+            version,
+            keep_alive: true,
+            body,
+            fields,
+        };
+        if let Some(host) = request.host() {
+            request.named_host = Some(authority::parse(host).ok_or(HeadError::Malformed)?);
+        }
+        Ok(request)
     }
-    Ok(Some((request, length)))
 }
 
 /// Limits that must hold even before the head is complete, so a client cannot make us buffer without end.

@@ -44,6 +44,10 @@ impl<S: Stream> Timed<S> {
         }
     }
 
+    pub fn into_inner(self) -> S {
+        self.stream
+    }
+
     pub fn inner(&self) -> &S {
         &self.stream
     }

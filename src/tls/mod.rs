@@ -7,7 +7,8 @@ pub mod plain;
 mod session;
 
 use crate::guard::Guard;
-use crate::http::connection::{self, Limits};
+use crate::http;
+use crate::http::connection::Limits;
 use crate::http::handler::Handler;
 use crate::http::request::Request;
 use crate::http::response::Response;
@@ -69,8 +70,8 @@ impl Tls {
             .map_err(|error| {
                 format!("cannot serve that certificate and key: {error}; check that they belong together")
             })?;
-        // HTTP/1.1 only for now; a client that offers h2 alone gets a handshake error instead of garbage.
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // HTTP/2 first, for the clients that speak it; HTTP/1.1 for the rest.
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let plain = PlainHttp {
             ca_pem,
             fallback_authority,
@@ -106,12 +107,16 @@ impl Tls {
                 match accepted {
                     Ok(session) => {
                         let session = TlsSession::new(session);
-                        connection::serve(session, peer, handler, limits, stop).await
+                        if session.negotiated_http2() {
+                            http::h2::serve(session, Vec::new(), peer, handler, limits, stop).await
+                        } else {
+                            http::serve(session, peer, handler, limits, stop).await
+                        }
                     }
                     Err(error) => log::debug!("{peer}: TLS handshake failed: {error}"),
                 }
             }
-            Ok(1) => connection::serve(stream, peer, self.plain.clone(), limits, stop).await,
+            Ok(1) => http::serve(stream, peer, self.plain.clone(), limits, stop).await,
             _ => {}
         }
     }

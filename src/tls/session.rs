@@ -29,6 +29,11 @@ impl TlsSession {
         }
     }
 
+    /// Whether the client chose HTTP/2 in the handshake (ALPN).
+    pub fn negotiated_http2(&self) -> bool {
+        self.tls.get_ref().1.alpn_protocol() == Some(b"h2")
+    }
+
     fn has_ahead(&self) -> bool {
         self.taken < self.ahead.len()
     }
