@@ -1,24 +1,22 @@
-//! Writing a response: its head and then its body, whatever the kind: bytes in memory, a file (zero-copy where
-//! the OS allows), parts of either (multipart), chunks another thread makes (a streamed compression), or a
-//! stream of events. Every write gives up when the client stops reading.
+//! Writing a response over HTTP/1: its head and then its body. Bytes in memory go out with the head in one
+//! write, and a file straight from the page cache where the OS allows (sendfile); every other body (parts,
+//! chunks another thread makes, a stream of events, a file over TLS) is written piece by piece as `Pieces`
+//! makes it, the contract HTTP/2 consumes too. Every write gives up when the client stops reading.
 
+use super::pieces::Pieces;
 use super::response::Body;
 use super::stream::{Stream, Timed};
 use crate::platform;
 use crate::shutdown::Stop;
-use async_std::channel::Receiver;
 use futures_lite::future::or;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::sync::Arc;
+use std::io;
 use std::time::{Duration, Instant};
 
 /// How much of a file goes into one buffered write.
 const FILE_CHUNK: usize = 64 * 1024;
 /// The most one sendfile call is asked for; the kernel sends what the socket has room for.
 const SENDFILE_MOST: u64 = 1 << 20;
-/// How often an idle event stream gets a comment line.
-const EVENT_STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// What writing a response achieved: the body bytes that reached the client (also when it broke off), and
 /// whether all of it went.
@@ -67,113 +65,75 @@ async fn send_counted<S: Stream>(
             output.extend_from_slice(&bytes);
             write_counted(stream, output, stall, written).await
         }
-        Body::EventStream(events) => {
-            write_counted(stream, output, stall, written).await?;
-            stream_events(stream, events, stall, stop, written).await
-        }
         Body::Shared { bytes, start, len } => {
             output.extend_from_slice(&bytes[start..start + len]);
             write_counted(stream, output, stall, written).await
         }
-        Body::File { file, start, len } => {
+        Body::File { file, start, len } if stream.plain_socket().is_some() => {
             write_head_before_file(stream, output, stall, written).await?;
-            output.clear();
-            send_file(stream, &file, start, len, output, stall, written).await
+            send_file(stream, &file, start, len, stall, written).await
         }
-        Body::Parts(parts) => send_parts(stream, output, parts, stall, written).await,
-        Body::Chunks(chunks) => {
-            write_counted(stream, output, stall, written).await?;
-            while let Ok(chunk) = chunks.recv().await {
-                write_counted(stream, &chunk?, stall, written).await?;
-            }
-            Ok(())
-        }
-        Body::Pending(_) => Err(io::Error::other("a pending body reached the socket")),
         Body::Proxied(_) => {
             unreachable!("the connection gives proxied requests to proxy::exchange")
         }
-    }
-}
-
-/// Writes the parts one after another: bytes gather in `output` (after the head) until a file part, which goes
-/// out as any file does.
-async fn send_parts<S: Stream>(
-    stream: &mut Timed<S>,
-    output: &mut Vec<u8>,
-    parts: Vec<Body>,
-    stall: Duration,
-    written: &mut u64,
-) -> io::Result<()> {
-    for part in parts {
-        match &part {
-            Body::Bytes(bytes) => output.extend_from_slice(bytes),
-            Body::Shared { bytes, start, len } => {
-                output.extend_from_slice(&bytes[*start..start + len])
-            }
-            Body::File { file, start, len } => {
-                write_head_before_file(stream, output, stall, written).await?;
-                output.clear();
-                send_file(stream, file, *start, *len, output, stall, written).await?;
-                output.clear();
-            }
-            _ => return Err(io::Error::other("a part must be bytes or a file")),
+        body => {
+            write_counted(stream, output, stall, written).await?;
+            send_pieces(stream, body, stall, stop, written).await
         }
     }
-    write_counted(stream, output, stall, written).await
 }
 
-/// Writes Server-Sent Events as they come, with a comment line every so often so that proxies and browsers keep
-/// the stream open, until the client goes away (seen at once, by reading), the events end or lanai stops.
-async fn stream_events<S: Stream>(
+/// Writes the body piece by piece until its end, the client leaving (seen at once, by reading: what matters
+/// for an event stream, which has no end of its own), or, for an event stream, lanai stopping.
+async fn send_pieces<S: Stream>(
     stream: &mut Timed<S>,
-    events: Receiver<Arc<str>>,
+    body: Body,
     stall: Duration,
     stop: &Stop,
     written: &mut u64,
 ) -> io::Result<()> {
-    enum Next {
-        Message(Arc<str>),
-        Idle,
-        Finished,
-    }
+    let endless = matches!(body, Body::EventStream(_));
+    let mut pieces = Pieces::new(body);
     let mut probe = [0u8; 256];
     loop {
-        let message = async { events.recv().await.map_or(Next::Finished, Next::Message) };
-        // Reading tells at once when the client leaves; the read's deadline is the keep-alive comment's time.
-        let quiet_until = Instant::now() + EVENT_STREAM_KEEP_ALIVE;
-        let client = async {
-            loop {
-                match stream.read(&mut probe, quiet_until).await {
-                    Err(error) if error.kind() == io::ErrorKind::TimedOut => return Next::Idle,
-                    Ok(0) | Err(_) => return Next::Finished,
-                    Ok(_) => {} // A client has nothing to say on an event stream; ignore it.
-                }
-            }
+        let next = pieces.next();
+        let piece = if endless {
+            let left = async {
+                // A client has nothing to say on an event stream: anything it sends is ignored.
+                while let Ok(1..) = stream.read(&mut probe, far_future()).await {}
+                Ok(None)
+            };
+            let stopping = async {
+                stop.raised().await;
+                Ok(None)
+            };
+            or(or(next, stopping), left).await?
+        } else {
+            next.await?
         };
-        let stopping = async {
-            stop.raised().await;
-            Next::Finished
-        };
-        let text: Arc<str> = match or(or(message, stopping), client).await {
-            Next::Message(text) => text,
-            Next::Idle => Arc::from(": keep-alive\n\n"),
-            Next::Finished => return Ok(()),
-        };
-        write_counted(stream, text.as_bytes(), stall, written).await?;
+        match piece {
+            Some(piece) => write_counted(stream, &piece, stall, written).await?,
+            None => return Ok(()),
+        }
     }
 }
 
-/// Streams `len` bytes of `file` from `start`: straight from the page cache to the socket where the OS can
-/// (sendfile, waiting for room whenever the socket is full), through `buffer` where it cannot.
+/// A deadline no wait reaches: an event stream's reads wait for the client for as long as it stays.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(60 * 60 * 24 * 365)
+}
+
+/// Streams `len` bytes of `file` from `start` straight from the page cache to the socket (sendfile, waiting for
+/// room whenever the socket is full), or through a buffer where the OS has no sendfile.
 async fn send_file<S: Stream>(
     stream: &mut Timed<S>,
     file: &File,
     start: u64,
     len: u64,
-    buffer: &mut Vec<u8>,
     stall: Duration,
     written: &mut u64,
 ) -> io::Result<()> {
+    let mut buffer = Vec::new();
     let end = start + len;
     let mut offset = start;
     while offset < end {
@@ -188,7 +148,7 @@ async fn send_file<S: Stream>(
                 sent
             }
             Ok(None) => {
-                copy_file_chunk(stream, file, &mut offset, want, buffer, stall, written).await?
+                copy_file_chunk(stream, file, &mut offset, want, &mut buffer, stall, written).await?
             }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 stream.writable(stall).await?;
@@ -209,7 +169,7 @@ async fn send_file<S: Stream>(
 /// client keeps reading. Returns the bytes sent; 0 at the end of the file.
 async fn copy_file_chunk<S: Stream>(
     stream: &mut Timed<S>,
-    mut file: &File,
+    file: &File,
     offset: &mut u64,
     want: usize,
     buffer: &mut Vec<u8>,
@@ -217,8 +177,7 @@ async fn copy_file_chunk<S: Stream>(
     written: &mut u64,
 ) -> io::Result<usize> {
     buffer.resize(want.min(FILE_CHUNK), 0);
-    file.seek(SeekFrom::Start(*offset))?;
-    let read = file.read(buffer)?;
+    let read = platform::read_at(file, buffer, *offset)?;
     write_counted(stream, &buffer[..read], stall, written).await?;
     *offset += read as u64;
     Ok(read)
