@@ -16,4 +16,5 @@ pub mod proxy;
 pub mod rules;
 pub mod server;
 pub mod shutdown;
+pub mod startup;
 pub mod tls;

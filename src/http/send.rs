@@ -148,7 +148,8 @@ async fn send_file<S: Stream>(
                 sent
             }
             Ok(None) => {
-                copy_file_chunk(stream, file, &mut offset, want, &mut buffer, stall, written).await?
+                copy_file_chunk(stream, file, &mut offset, want, &mut buffer, stall, written)
+                    .await?
             }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 stream.writable(stall).await?;
