@@ -182,18 +182,33 @@ fn oversized_heads_are_refused() {
 #[test]
 fn other_http_versions_are_refused() {
     let server = Server::start(&[]);
-    let preface = server.exchange(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-    assert!(
-        status_of(&preface).starts_with("HTTP/1.1 505 "),
-        "{}",
-        status_of(&preface)
-    );
     let future = server.exchange(b"GET / HTTP/3.0\r\n\r\n");
     assert!(
         status_of(&future).starts_with("HTTP/1.1 505 "),
         "{}",
         status_of(&future)
     );
+    // HTTP/2's preface is only HTTP/2 at a connection's start: after a request it is a head of another version.
+    let late = server.exchange(
+        b"GET /httptest/dir2/ HTTP/1.1\r\nHost: localhost\r\n\r\nPRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    );
+    let late = String::from_utf8_lossy(&late);
+    assert!(late.starts_with("HTTP/1.1 200 "), "{late}");
+    assert!(late.contains("HTTP/1.1 505 "), "{late}");
+}
+
+#[test]
+fn a_connection_opening_with_the_http2_preface_is_served_http2() {
+    let server = Server::start(&[]);
+    let mut stream = server.connect();
+    // The preface, sent in two pieces, then an empty SETTINGS frame.
+    stream.write_all(b"PRI * HTTP/2.0\r\n\r\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    stream.write_all(b"SM\r\n\r\n\0\0\0\x04\0\0\0\0\0").unwrap();
+    let mut frame_head = [0u8; 9];
+    stream.read_exact(&mut frame_head).unwrap();
+    assert_eq!(frame_head[3], 0x4, "a SETTINGS frame first: {frame_head:?}");
+    assert_eq!(&frame_head[5..], &[0, 0, 0, 0], "on stream 0");
 }
 
 #[test]
