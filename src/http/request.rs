@@ -37,8 +37,9 @@ impl Version {
 pub enum Body {
     None,
     Length(u64),
-    /// Of a length not known in advance: HTTP/1.1's chunked (or another transfer coding, which HTTP/1 does not
-    /// decode, so the connection closes after the response), or an HTTP/2 body without content-length.
+    /// Of a length not known in advance: HTTP/1.1's chunked (the only transfer coding accepted; only the proxy
+    /// decodes it, elsewhere the connection closes after the response), or an HTTP/2 body without
+    /// content-length.
     Chunked,
 }
 
@@ -339,6 +340,11 @@ impl FieldSummary {
                 }
                 summary.content_length = Some(length);
             } else if name.eq_ignore_ascii_case(TRANSFER_ENCODING.as_str()) {
+                // Only `chunked`, once: no other coding is decoded, and a body lanai cannot frame must not pass
+                // on to a proxy's upstream as something else.
+                if summary.transfer_encoding || !is_only_chunked(field.value) {
+                    return Err(HeadError::Malformed);
+                }
                 summary.transfer_encoding = true;
             } else if name.eq_ignore_ascii_case(EXPECT.as_str()) {
                 summary.expect = true;
@@ -366,8 +372,13 @@ fn tokens(value: &[u8]) -> impl Iterator<Item = &[u8]> {
         .filter(|token| !token.is_empty())
 }
 
+/// Whether a Transfer-Encoding value is the chunked coding alone.
+pub fn is_only_chunked(value: &[u8]) -> bool {
+    value.trim_ascii().eq_ignore_ascii_case(b"chunked")
+}
+
 /// Content-Length is 1*DIGIT, possibly repeated as a list of equal values (`5, 5`).
-fn parse_content_length(value: &[u8]) -> Result<u64, HeadError> {
+pub fn parse_content_length(value: &[u8]) -> Result<u64, HeadError> {
     let mut length = None;
     for item in value.split(|&byte| byte == b',') {
         let digits = item.trim_ascii();
@@ -550,6 +561,11 @@ mod tests {
             "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n",
             "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\n",
             "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: identity\r\n\r\n",
             "GET / HTTP/1.1\r\nHost : h\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n b\r\n\r\n",
             "GET / HTTP/1.1\r\nHost: h\r\nX: a\x01b\r\n\r\n",

@@ -19,8 +19,21 @@ use std::time::{Duration, Instant};
 pub enum Broken {
     /// The client went away, stalled or sent a body that does not parse as chunked.
     Client,
-    /// The upstream went away, stalled past the timeout or sent a body that does not parse.
+    /// The upstream went away or stalled past the timeout.
     Upstream,
+    /// The upstream's chunked body does not parse.
+    UpstreamFraming,
+}
+
+impl Broken {
+    /// What the upstream did, for the log and (when nothing reached the client yet) the page.
+    pub fn upstream_cause(&self) -> Option<&'static str> {
+        match self {
+            Broken::Client => None,
+            Broken::Upstream => Some("it broke off its answer"),
+            Broken::UpstreamFraming => Some("its answer's chunked framing is malformed"),
+        }
+    }
 }
 
 /// How much of a body one read takes in.
@@ -145,7 +158,7 @@ pub async fn download<S: Stream>(
         let bytes = reply.filled();
         let (used, data) = match decoder.as_mut() {
             Some(decoder) => {
-                let step = decoder.decode(bytes).map_err(|_| Broken::Upstream)?;
+                let step = decoder.decode(bytes).map_err(|_| Broken::UpstreamFraming)?;
                 (step.used, &bytes[step.data])
             }
             None => {

@@ -12,12 +12,12 @@ const MOST_SIZE_DIGITS: usize = 15;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
-    /// Reading the hex size (`digits` so far), then any extension up to CR.
+    /// Reading the chunk-size line: `digits` hex digits of the size so far, then `after` them.
     Size {
         size: u64,
         digits: usize,
         line: usize,
-        extension: bool,
+        after: AfterSize,
     },
     SizeLf {
         size: u64,
@@ -36,6 +36,18 @@ enum State {
     Done,
 }
 
+/// Where the chunk-size line is past its digits: `size BWS [; extension] CR LF`, nothing else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AfterSize {
+    /// Still in the digits.
+    Nothing,
+    /// Blanks after the digits: only more of them, `;` or the line's end may come.
+    Blank,
+    /// After `;`: an extension, dropped, of visible characters and blanks.
+    Extension,
+}
+
+/// The chunked framing does not parse: the message cannot be read to its end.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Malformed;
 
@@ -53,14 +65,21 @@ pub struct Decoder {
     state: State,
 }
 
+impl Default for Decoder {
+    fn default() -> Decoder {
+        Decoder::new()
+    }
+}
+
 impl Decoder {
+    /// A decoder at the start of a chunked body.
     pub fn new() -> Decoder {
         Decoder {
             state: State::Size {
                 size: 0,
                 digits: 0,
                 line: 0,
-                extension: false,
+                after: AfterSize::Nothing,
             },
         }
     }
@@ -103,57 +122,22 @@ impl Decoder {
     fn next(&self, byte: u8) -> Result<State, Malformed> {
         Ok(match (self.state, byte) {
             (State::Size { line, .. }, _) if line >= MOST_LINE => return Err(Malformed),
-            (
-                State::Size {
-                    size,
-                    digits,
-                    line,
-                    extension: false,
-                },
-                _,
-            ) if byte.is_ascii_hexdigit() => {
-                if digits == MOST_SIZE_DIGITS {
-                    return Err(Malformed);
-                }
-                let digit = u64::from((byte as char).to_digit(16).unwrap_or(0));
-                State::Size {
-                    size: size * 16 + digit,
-                    digits: digits + 1,
-                    line: line + 1,
-                    extension: false,
-                }
+            (State::Size { digits: 0, .. }, _) if !byte.is_ascii_hexdigit() => {
+                return Err(Malformed)
             }
-            (State::Size { digits: 0, .. }, _) => return Err(Malformed),
-            (State::Size { size, .. }, b'\r') => State::SizeLf { size },
             (
-                State::Size {
-                    size, digits, line, ..
-                },
-                b';' | b' ' | b'\t',
-            )
-            | (
                 State::Size {
                     size,
                     digits,
                     line,
-                    extension: true,
+                    after,
                 },
                 _,
-            ) if byte != b'\n' => State::Size {
-                size,
-                digits,
-                line: line + 1,
-                extension: true,
-            },
+            ) => size_line(size, digits, line + 1, after, byte)?,
             (State::SizeLf { size: 0 }, b'\n') => State::TrailerStart,
             (State::SizeLf { size }, b'\n') => State::Data { left: size },
             (State::DataCr, b'\r') => State::DataLf,
-            (State::DataLf, b'\n') => State::Size {
-                size: 0,
-                digits: 0,
-                line: 0,
-                extension: false,
-            },
+            (State::DataLf, b'\n') => Decoder::new().state,
             (State::TrailerStart, b'\r') => State::EndLf,
             (State::TrailerStart, b'\n') => return Err(Malformed),
             (State::TrailerStart, _) => State::Trailer { line: 1 },
@@ -164,6 +148,41 @@ impl Decoder {
             _ => return Err(Malformed),
         })
     }
+}
+
+/// The next state of a chunk-size line (`line` bytes long with `byte`) that has `digits` of `size` so far.
+fn size_line(
+    size: u64,
+    digits: usize,
+    line: usize,
+    after: AfterSize,
+    byte: u8,
+) -> Result<State, Malformed> {
+    let next = |after| State::Size {
+        size,
+        digits,
+        line,
+        after,
+    };
+    Ok(match (after, byte) {
+        (AfterSize::Nothing, _) if byte.is_ascii_hexdigit() => {
+            if digits == MOST_SIZE_DIGITS {
+                return Err(Malformed);
+            }
+            let digit = u64::from((byte as char).to_digit(16).unwrap_or(0));
+            State::Size {
+                size: size * 16 + digit,
+                digits: digits + 1,
+                line,
+                after,
+            }
+        }
+        (_, b'\r') => State::SizeLf { size },
+        (AfterSize::Nothing | AfterSize::Blank, b' ' | b'\t') => next(AfterSize::Blank),
+        (AfterSize::Nothing | AfterSize::Blank, b';') => next(AfterSize::Extension),
+        (AfterSize::Extension, b'\t' | b' '..=b'~' | 0x80..) => next(AfterSize::Extension),
+        _ => return Err(Malformed),
+    })
 }
 
 /// Appends `data` as one chunk.
@@ -197,7 +216,8 @@ mod tests {
 
     #[test]
     fn decodes_whatever_the_pieces_and_stops_at_the_end() {
-        let wire = b"5\r\nhello\r\nA;name=value\r\n, world!!!\r\n0\r\nX-Sum: 1\r\n\r\nGET /next";
+        let wire =
+            b"5\r\nhello\r\nA ; name=\"v a\"\r\n, world!!!\r\n0\t;x\r\nX-Sum: 1\r\n\r\nGET /next";
         for piece in [1, 2, 3, 7, wire.len()] {
             let (data, left) = decode_in_pieces(wire, piece).unwrap();
             assert_eq!(data, b"hello, world!!!", "piece {piece}");
@@ -214,6 +234,15 @@ mod tests {
             b"5\nhello\r\n0\r\n\r\n",
             b"1000000000000000\r\n",
             b"0\r\n\n",
+            b"5 x\r\nhello\r\n",
+            b"5x\r\nhello\r\n",
+            b"+5\r\nhello\r\n",
+            b"-1\r\n",
+            b"0x5\r\nhello\r\n",
+            b" 5\r\nhello\r\n",
+            b"5;a\nb\r\nhello\r\n",
+            b"5;a\0\r\nhello\r\n",
+            b"5\r\nhello\n0\r\n\r\n",
         ] {
             let mut decoder = Decoder::new();
             let mut at = 0;

@@ -50,16 +50,10 @@ pub async fn exchange<S: Stream>(
             return unusable(&mut client, &forward, failure.status(), &cause, keep_alive).await;
         }
     };
-    let framing = match head.framing(forward.head_only) {
-        Ok(framing) => framing,
-        Err(failure) => {
-            let cause = failure.cause(forward.gateway.timeout);
-            return unusable(&mut client, &forward, failure.status(), &cause, false).await;
-        }
-    };
+    let framing = head.framing(forward.head_only);
     let to_client = match framing {
         _ if head.status == 101 && forward.websocket => ClientFraming::Tunnel,
-        Framing::None | Framing::Length(_) => ClientFraming::AsSent,
+        Framing::None | Framing::Length(_) => ClientFraming::Sized(head.advertised_length()),
         Framing::Chunked | Framing::UntilClose if forward.http10 => ClientFraming::UntilClose,
         Framing::Chunked | Framing::UntilClose => ClientFraming::Chunked,
     };
@@ -69,7 +63,7 @@ pub async fn exchange<S: Stream>(
     }
     let keep_alive = forward.keep_alive
         && uploaded
-        && matches!(to_client, ClientFraming::AsSent | ClientFraming::Chunked);
+        && matches!(to_client, ClientFraming::Sized(_) | ClientFraming::Chunked);
     let client_head = headers::client_head(
         head.status,
         &head.reason,
@@ -114,13 +108,18 @@ pub async fn exchange<S: Stream>(
             let sent = body::send_piece(&mut client, &last_piece, &mut written).await;
             exchanged.keep_alive = keep_alive && sent.is_ok();
         }
-        Err(Broken::Upstream) => {
-            log::warn!(
-                "proxy: {} broke off its answer",
-                forward.gateway.rule.upstream.url()
-            );
+        // Nothing reached the client yet (the body's start came with the head and was bad): a 502 can still say so.
+        Err(broken) if written == 0 => {
+            if let Some(cause) = broken.upstream_cause() {
+                return unusable(&mut client, &forward, StatusCode::BadGateway, cause, false).await;
+            }
         }
-        Err(Broken::Client) => {}
+        Err(broken) => {
+            if let Some(cause) = broken.upstream_cause() {
+                let upstream = forward.gateway.rule.upstream.url();
+                log::warn!("proxy: {upstream}: {cause}; the client's connection ends");
+            }
+        }
     }
     exchanged.body_bytes = written.saturating_sub(head_length);
     exchanged
@@ -146,12 +145,7 @@ async fn send<S: Stream>(
     } else {
         "https"
     };
-    let head = headers::finish_head(
-        forward.head.clone(),
-        forward.forwarded_for.as_deref(),
-        client.address,
-        proto,
-    );
+    let head = forward.upstream_head(client.address, proto);
     if let Some(mut pooled) = gateway.pool.take() {
         match attempt(forward, &head, &mut pooled, client, reply).await {
             Ok((answer, uploaded)) => return Ok((pooled, answer, uploaded)),
@@ -189,7 +183,7 @@ async fn attempt<S: Stream>(
     let uploaded = match body::upload(forward.body, client, stream, timeout).await {
         Ok(()) => true,
         Err(Broken::Client) => return Err(Sending::Client),
-        Err(Broken::Upstream) => false,
+        Err(Broken::Upstream | Broken::UpstreamFraming) => false,
     };
     let answer = upstream::read_head(stream, reply, timeout)
         .await

@@ -17,20 +17,47 @@ const HOP_BY_HOP: [&str; 7] = [
     "proxy-connection",
 ];
 
-/// The fields of `fields` that go on to the next hop: not hop-by-hop, not `Proxy-*`, and not named by a
-/// Connection field.
+/// Fields that say where a message ends or which site it is for. lanai writes them itself on each hop, from
+/// what it parsed, and never copies them: what it sends is framed by lanai alone.
+const FRAMING: [&str; 3] = ["content-length", "transfer-encoding", "host"];
+
+/// The members of every `wanted` field in `fields`, as comma-separated lists (RFC 9110 §5.3), trimmed.
+pub fn lists<'f, N: AsRef<str>, V: AsRef<[u8]>>(
+    fields: &'f [(N, V)],
+    wanted: &'static str,
+) -> impl Iterator<Item = &'f [u8]> {
+    fields
+        .iter()
+        .filter(move |(name, _)| name.as_ref().eq_ignore_ascii_case(wanted))
+        .flat_map(|(_, value)| value.as_ref().split(|&byte| byte == b','))
+        .map(<[u8]>::trim_ascii)
+}
+
+/// The first framing field (Content-Length, Transfer-Encoding, Host) that a Connection field names as hop-by-hop.
+/// Honouring it would drop the field that frames the body while the body still follows (request smuggling): such
+/// a message is refused whole, whichever side sends it.
+pub fn framing_named_by_connection<N: AsRef<str>, V: AsRef<[u8]>>(
+    fields: &[(N, V)],
+) -> Option<&'static str> {
+    lists(fields, "connection").find_map(|token| {
+        FRAMING
+            .into_iter()
+            .find(|framing| token.eq_ignore_ascii_case(framing.as_bytes()))
+    })
+}
+
+/// The fields of `fields` that go on to the next hop: not hop-by-hop, not `Proxy-*`, not named by a Connection
+/// field, and not framing (which lanai writes itself).
 pub fn end_to_end<N: AsRef<str>, V: AsRef<[u8]>>(
     fields: &[(N, V)],
 ) -> impl Iterator<Item = &(N, V)> {
-    let named_by_connection: Vec<String> = fields
-        .iter()
-        .filter(|(name, _)| name.as_ref().eq_ignore_ascii_case("connection"))
-        .flat_map(|(_, value)| value.as_ref().split(|&byte| byte == b','))
-        .map(|token| String::from_utf8_lossy(token.trim_ascii()).to_ascii_lowercase())
+    let named_by_connection: Vec<String> = lists(fields, "connection")
+        .map(|token| String::from_utf8_lossy(token).to_ascii_lowercase())
         .collect();
     fields.iter().filter(move |(name, _)| {
         let name = name.as_ref().to_ascii_lowercase();
         !HOP_BY_HOP.contains(&name.as_str())
+            && !FRAMING.contains(&name.as_str())
             && !name.starts_with("proxy-")
             && !named_by_connection.contains(&name)
     })
@@ -38,12 +65,8 @@ pub fn end_to_end<N: AsRef<str>, V: AsRef<[u8]>>(
 
 /// Whether a request asks for a WebSocket tunnel: `Upgrade: websocket` with `Connection: upgrade`.
 pub fn wants_websocket(fields: &[(&str, &[u8])]) -> bool {
-    let has_token = |field: &str, token: &[u8]| {
-        fields
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case(field))
-            .flat_map(|(_, value)| value.split(|&byte| byte == b','))
-            .any(|member| member.trim_ascii().eq_ignore_ascii_case(token))
+    let has_token = |field: &'static str, token: &[u8]| {
+        lists(fields, field).any(|member| member.eq_ignore_ascii_case(token))
     };
     has_token("upgrade", b"websocket") && has_token("connection", b"upgrade")
 }
@@ -56,12 +79,15 @@ pub struct Forwarding<'a> {
     pub client_host: Option<&'a [u8]>,
     /// How the request body is framed on the wire to the upstream.
     pub body: Body,
+    /// The client declared its body's length (so `Content-Length: 0` for no body is said again).
+    pub declared_length: bool,
     pub websocket: bool,
 }
 
 /// The upstream request's head up to X-Forwarded-Proto and -For, which `finish_head` adds once the client's
-/// connection is known: request line, Host, the client's end-to-end fields (its own Host, Expect and
-/// X-Forwarded-Host/-Proto left out: lanai sets those), X-Forwarded-Host, and the framing.
+/// connection is known: request line, Host, the client's end-to-end fields (its own Host, framing, Expect and
+/// X-Forwarded-Host/-Proto left out: lanai sets those), X-Forwarded-Host, and the framing lanai writes from what
+/// it parsed: Content-Length or chunked, whatever the client's fields said.
 /// Returns the head and the X-Forwarded-For the client sent, if any.
 pub fn start_head(
     method: &str,
@@ -85,7 +111,7 @@ pub fn start_head(
             list.extend_from_slice(value);
             continue;
         }
-        let set_by_lanai = ["host", "expect", "x-forwarded-host", "x-forwarded-proto"];
+        let set_by_lanai = ["expect", "x-forwarded-host", "x-forwarded-proto"];
         if set_by_lanai
             .iter()
             .any(|set| name.eq_ignore_ascii_case(set))
@@ -97,8 +123,15 @@ pub fn start_head(
     if let Some(host) = forwarding.client_host {
         append_field(&mut head, b"X-Forwarded-Host", host);
     }
-    if forwarding.body == Body::Chunked {
-        append_field(&mut head, b"Transfer-Encoding", b"chunked");
+    match forwarding.body {
+        Body::Length(length) => {
+            let _ = write!(head, "Content-Length: {length}\r\n");
+        }
+        Body::None if forwarding.declared_length => {
+            head.extend_from_slice(b"Content-Length: 0\r\n")
+        }
+        Body::None => {}
+        Body::Chunked => append_field(&mut head, b"Transfer-Encoding", b"chunked"),
     }
     if forwarding.websocket {
         head.extend_from_slice(b"Connection: Upgrade\r\nUpgrade: websocket\r\n");
@@ -127,8 +160,8 @@ pub fn finish_head(
 /// How lanai frames a relayed body for its client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientFraming {
-    /// No body, or one whose Content-Length is among the relayed fields.
-    AsSent,
+    /// No body, or one of the Content-Length the upstream gave (written by lanai, when there is one).
+    Sized(Option<u64>),
     /// The upstream's body had no length, or was chunked: lanai sends it chunked to an HTTP/1.1 client.
     Chunked,
     /// The same to an HTTP/1.0 client, which knows no chunks: the end of the connection ends it.
@@ -148,14 +181,7 @@ pub fn client_head(
 ) -> Vec<u8> {
     let mut head = Vec::with_capacity(512);
     let _ = write!(head, "HTTP/1.1 {status} {reason}\r\n");
-    let chunked_upstream = fields
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("transfer-encoding"));
     for (name, value) in end_to_end(fields) {
-        // A length beside a transfer coding is not to be trusted (RFC 9112 §6.3), and lanai re-frames the body.
-        if chunked_upstream && name.eq_ignore_ascii_case("content-length") {
-            continue;
-        }
         append_field(&mut head, name.as_bytes(), value);
     }
     match framing {
@@ -163,7 +189,10 @@ pub fn client_head(
             head.extend_from_slice(b"Connection: Upgrade\r\nUpgrade: websocket\r\n")
         }
         ClientFraming::Chunked => head.extend_from_slice(b"Transfer-Encoding: chunked\r\n"),
-        ClientFraming::AsSent | ClientFraming::UntilClose => {}
+        ClientFraming::Sized(Some(length)) => {
+            let _ = write!(head, "Content-Length: {length}\r\n");
+        }
+        ClientFraming::Sized(None) | ClientFraming::UntilClose => {}
     }
     if framing != ClientFraming::Tunnel {
         head.extend_from_slice(if keep_alive {
@@ -210,6 +239,28 @@ mod tests {
     }
 
     #[test]
+    fn framing_fields_are_never_copied_and_naming_them_in_connection_is_found() {
+        let fields: [(&str, &[u8]); 5] = [
+            ("Connection", b"keep-alive, X-A"),
+            ("Content-Length", b"5"),
+            ("Transfer-Encoding", b"chunked"),
+            ("Host", b"h"),
+            ("X-B", b"1"),
+        ];
+        let kept: Vec<&str> = end_to_end(&fields).map(|(name, _)| *name).collect();
+        assert_eq!(kept, ["X-B"]);
+        assert_eq!(framing_named_by_connection(&fields), None);
+        for (named, found) in [
+            (&b"keep-alive, Content-Length"[..], "content-length"),
+            (b"close,TRANSFER-ENCODING", "transfer-encoding"),
+            (b" host ", "host"),
+        ] {
+            let fields: [(&str, &[u8]); 2] = [("X", b"1"), ("connection", named)];
+            assert_eq!(framing_named_by_connection(&fields), Some(found));
+        }
+    }
+
+    #[test]
     fn websocket_requests_need_both_fields() {
         let both: [(&str, &[u8]); 2] = [
             ("Upgrade", b"WebSocket"),
@@ -239,6 +290,7 @@ mod tests {
             authority: "127.0.0.1:3000",
             client_host: Some(b"localhost:8080"),
             body: Body::Length(5),
+            declared_length: true,
             websocket: false,
         };
         let (head, earlier) = start_head("POST", "/v1/x?q", &fields, &forwarding);
@@ -250,9 +302,44 @@ mod tests {
         );
         assert_eq!(
             text(&head),
-            "POST /v1/x?q HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nContent-Length: 5\r\nCookie: a=1\r\n\
-             X-Forwarded-Host: localhost:8080\r\nX-Forwarded-Proto: http\r\n\
+            "POST /v1/x?q HTTP/1.1\r\nHost: 127.0.0.1:3000\r\nCookie: a=1\r\n\
+             X-Forwarded-Host: localhost:8080\r\nContent-Length: 5\r\nX-Forwarded-Proto: http\r\n\
              X-Forwarded-For: 10.0.0.1, 10.0.0.2, 127.0.0.1\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn the_length_sent_is_the_one_parsed_whatever_the_fields_say() {
+        let head_for = |body, declared_length| {
+            let fields: [(&str, &[u8]); 3] = [
+                ("Content-Length", b"999"),
+                ("Transfer-Encoding", b"chunked"),
+                ("content-length", b"+1"),
+            ];
+            let forwarding = Forwarding {
+                authority: "h:80",
+                client_host: None,
+                body,
+                declared_length,
+                websocket: false,
+            };
+            text(&start_head("PUT", "/", &fields, &forwarding).0)
+        };
+        assert_eq!(
+            head_for(Body::Length(7), true),
+            "PUT / HTTP/1.1\r\nHost: h:80\r\nContent-Length: 7\r\n"
+        );
+        assert_eq!(
+            head_for(Body::None, true),
+            "PUT / HTTP/1.1\r\nHost: h:80\r\nContent-Length: 0\r\n"
+        );
+        assert_eq!(
+            head_for(Body::None, false),
+            "PUT / HTTP/1.1\r\nHost: h:80\r\n"
+        );
+        assert_eq!(
+            head_for(Body::Chunked, false),
+            "PUT / HTTP/1.1\r\nHost: h:80\r\nTransfer-Encoding: chunked\r\n"
         );
     }
 
@@ -267,6 +354,7 @@ mod tests {
             authority: "h:80",
             client_host: None,
             body: Body::Chunked,
+            declared_length: false,
             websocket: true,
         };
         let (head, earlier) = start_head("GET", "/", &fields, &forwarding);
@@ -324,6 +412,17 @@ mod tests {
         assert_eq!(
             head,
             "HTTP/1.1 418 Teapot\r\nServer: upstream/1\r\nConnection: close\r\n\r\n"
+        );
+        let head = text(&client_head(
+            200,
+            "OK",
+            &fields[2..],
+            ClientFraming::Sized(Some(12)),
+            true,
+        ));
+        assert_eq!(
+            head,
+            "HTTP/1.1 200 OK\r\nServer: upstream/1\r\nContent-Length: 12\r\nConnection: keep-alive\r\n\r\n"
         );
         let tunnel = text(&client_head(
             101,

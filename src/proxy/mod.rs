@@ -13,13 +13,15 @@ mod route;
 mod tunnel;
 mod upstream;
 
+pub use chunked::{Decoder as ChunkedDecoder, Malformed as MalformedChunk, Step as ChunkedStep};
 pub use exchange::{exchange, Exchanged};
+pub use upstream::{Failure, Framing, ResponseHead};
 
 use crate::http::input::InputBuffer;
 use crate::http::request::{Body as RequestBody, Request, Version};
 use crate::http::response::{Body, Response};
 use crate::http::stream::Timed;
-use crate::http::vocabulary::headers::CONTENT_TYPE;
+use crate::http::vocabulary::headers::{CONTENT_LENGTH, CONTENT_TYPE};
 use crate::http::vocabulary::{Method, StatusCode};
 use headers::Forwarding;
 use pool::Pool;
@@ -82,18 +84,22 @@ impl Proxy {
                 "lanai does not proxy CONNECT",
             ));
         }
-        let Some(target) = route::upstream_target(&gateway.rule.upstream, rest, request.query())
-        else {
-            return Some(page(
-                StatusCode::BadRequest,
-                "a proxied path may not climb out of its prefix with '..'",
-            ));
+        if let Some(field) = headers::framing_named_by_connection(&request.fields) {
+            let why = format!(
+                "the Connection field may not name {field}: lanai would drop the field that frames the request"
+            );
+            return Some(page(StatusCode::BadRequest, &why));
+        }
+        let target = match route::upstream_target(&gateway.rule.upstream, rest, request.query()) {
+            Ok(target) => target,
+            Err(why) => return Some(page(StatusCode::BadRequest, why)),
         };
         let websocket = headers::wants_websocket(&request.fields);
         let forwarding = Forwarding {
             authority: &gateway.rule.upstream.authority,
             client_host: request.host(),
             body: request.body,
+            declared_length: request.header(CONTENT_LENGTH.as_str()).is_some(),
             websocket,
         };
         let (head, forwarded_for) =
@@ -140,6 +146,19 @@ pub struct Forward {
     /// Whether the client's connection may carry another request after this one.
     keep_alive: bool,
     http10: bool,
+}
+
+impl Forward {
+    /// The whole head lanai sends the upstream for a client at `client`, who came over `proto` (`http` or
+    /// `https`). Pure: a fuzz target reaches it through `Proxy::route` and `Body::Proxied`.
+    pub fn upstream_head(&self, client: IpAddr, proto: &str) -> Vec<u8> {
+        headers::finish_head(
+            self.head.clone(),
+            self.forwarded_for.as_deref(),
+            client,
+            proto,
+        )
+    }
 }
 
 /// The client's side of an exchange, lent by the connection: a TCP socket or a TLS session on one.

@@ -106,19 +106,65 @@ pub fn find<'r, 'p, T>(
 
 /// The origin-form target the upstream is asked for: its base path, then the rest of the request's path and
 /// its query, byte for byte. A run of slashes at the start becomes one, so the upstream never reads the target
-/// as scheme-relative (`//other.host/…`). `None` when the rest has a `..` segment (also percent-encoded), which
-/// would climb out of the base path on the upstream.
-pub fn upstream_target(upstream: &Upstream, rest: &str, query: &str) -> Option<String> {
-    let climbs = rest.split('/').any(|segment| {
-        let segment = segment.to_ascii_lowercase().replace("%2e", ".");
-        segment == ".."
-    });
-    if climbs {
-        return None;
+/// as scheme-relative (`//other.host/…`). Refused (with the sentence for the page) when the rest could mean a
+/// place outside the base path to an upstream that decodes more than lanai does (see `ambiguity`).
+pub fn upstream_target(
+    upstream: &Upstream,
+    rest: &str,
+    query: &str,
+) -> Result<String, &'static str> {
+    if let Some(why) = ambiguity(rest) {
+        return Err(why);
     }
     let path = format!("{}{rest}", upstream.base_path);
     let path = path.trim_start_matches('/');
-    Some(format!("/{path}{query}"))
+    Ok(format!("/{path}{query}"))
+}
+
+/// Why `path` may not go to an upstream as it is, if it may not. Upstreams differ in what they decode before
+/// they split a path into segments: `%2f` and `%5c` as separators, a backslash as one, `%2e` as a dot, `;…` as
+/// parameters to drop (`..;`), a NUL or `#` as the end. So the path is read the way the most decoding of them
+/// would, and any `..` that reading finds is refused, as are a broken escape, a NUL and a `#`, on which upstreams
+/// disagree.
+fn ambiguity(path: &str) -> Option<&'static str> {
+    let Some(decoded) = percent_decoded(path.as_bytes()) else {
+        return Some("a proxied path may not have a broken %-escape");
+    };
+    if decoded.contains(&0) || decoded.contains(&b'#') {
+        return Some("a proxied path may not have a NUL or '#', even %-encoded");
+    }
+    let climbs = decoded
+        .split(|&byte| byte == b'/' || byte == b'\\')
+        .map(|segment| {
+            segment
+                .split(|&byte| byte == b';')
+                .next()
+                .unwrap_or_default()
+        })
+        .any(|segment| segment == b"..");
+    climbs.then_some(
+        "a proxied path may not have a '..' segment, even %-encoded or after a %2f or '\\'",
+    )
+}
+
+/// `raw` with every `%XX` replaced by its byte; `None` for a `%` not followed by two hex digits.
+fn percent_decoded(raw: &[u8]) -> Option<Vec<u8>> {
+    let mut decoded = Vec::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some((&byte, after)) = rest.split_first() {
+        if byte != b'%' {
+            decoded.push(byte);
+            rest = after;
+            continue;
+        }
+        let hex = after
+            .get(..2)
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))?;
+        let text = std::str::from_utf8(hex).ok()?;
+        decoded.push(u8::from_str_radix(text, 16).ok()?);
+        rest = &after[2..];
+    }
+    Some(decoded)
 }
 
 #[cfg(test)]
@@ -226,9 +272,32 @@ mod tests {
             "/evil.example/x"
         );
         assert_eq!(upstream_target(&bare, "///x", "").unwrap(), "/x");
-        for climb in ["/../admin", "/a/..", "/%2e%2E/admin", "/.%2e/x"] {
-            assert_eq!(upstream_target(&v1, climb, ""), None, "{climb}");
+        for climb in [
+            "/../admin",
+            "/a/..",
+            "/%2e%2E/admin",
+            "/.%2e/x",
+            "/..%2fsecret.txt",
+            "/..%2Fsecret.txt",
+            "/a%2f..%2f..%2fsecret",
+            "/..%5csecret",
+            "/..\\secret",
+            "/%2e%2e%5c%2e%2e%5csecret",
+            "/..;/secret",
+            "/..;jsessionid=1/secret",
+            "/..%3b/secret",
+        ] {
+            assert!(upstream_target(&v1, climb, "").is_err(), "{climb}");
+        }
+        for ambiguous in [
+            "/..%00/x", "/a%00b", "/..#/x", "/..%23/x", "/a%2", "/a%zz", "/%", "/%+1",
+        ] {
+            assert!(upstream_target(&v1, ambiguous, "").is_err(), "{ambiguous}");
         }
         assert_eq!(upstream_target(&v1, "/..x/.y", "").unwrap(), "/v1/..x/.y");
+        assert_eq!(
+            upstream_target(&v1, "/a%2fb/%2e/...", "?..").unwrap(),
+            "/v1/a%2fb/%2e/...?.."
+        );
     }
 }

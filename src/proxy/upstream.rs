@@ -1,8 +1,9 @@
 //! The upstream's side of an exchange: connecting, reading its response head (httparse), how its body is framed,
 //! and the ways it can fail, each with the status lanai answers (502 or 504) and words for the log and page.
 
+use super::headers;
 use crate::http::input::InputBuffer;
-use crate::http::request::MAX_HEAD;
+use crate::http::request::{is_only_chunked, parse_content_length, MAX_HEAD};
 use crate::http::socket::Socket;
 use crate::http::stream::Timed;
 use crate::http::vocabulary::StatusCode;
@@ -20,7 +21,8 @@ pub enum Failure {
     /// It closed or reset the connection before a whole head.
     Closed,
     AnswerTimeout,
-    Malformed,
+    /// Its head cannot be framed without doubt; says why.
+    Malformed(&'static str),
 }
 
 impl Failure {
@@ -44,7 +46,7 @@ impl Failure {
             }
             Failure::Closed => "it closed the connection without answering".to_string(),
             Failure::AnswerTimeout => format!("no answer within {seconds} s (--proxy-timeout)"),
-            Failure::Malformed => "its answer is not HTTP/1.x lanai can read".to_string(),
+            Failure::Malformed(why) => format!("its answer cannot be relayed: {why}"),
         }
     }
 
@@ -80,78 +82,115 @@ pub enum Framing {
     UntilClose,
 }
 
+/// An upstream's response head, checked as strictly as a client's request head: only what lanai can frame
+/// without doubt gets this far.
 #[derive(Debug)]
 pub struct ResponseHead {
+    /// 100 to 599.
     pub status: u16,
     pub reason: String,
     pub fields: Vec<(String, Vec<u8>)>,
     /// The upstream will take another request on this connection (HTTP/1.1 without `Connection: close`).
     pub keeps_alive: bool,
+    /// The Content-Length it gave (all its fields agreeing), never beside `chunked`.
+    pub content_length: Option<u64>,
+    /// `Transfer-Encoding: chunked`, the only transfer coding accepted.
+    pub chunked: bool,
 }
 
 impl ResponseHead {
-    /// Parses the head at the start of `bytes`: `Ok(None)` while it is incomplete.
+    /// Parses and checks the head at the start of `bytes`: `Ok(None)` while it is incomplete, else the head and
+    /// its length. Pure: a fuzz target calls it as `lanai::proxy::ResponseHead::parse`.
     pub fn parse(bytes: &[u8]) -> Result<Option<(ResponseHead, usize)>, Failure> {
         let mut fields = [httparse::EMPTY_HEADER; MOST_FIELDS];
         let mut response = httparse::Response::new(&mut fields);
         let length = match response.parse(bytes) {
             Ok(httparse::Status::Complete(length)) => length,
             Ok(httparse::Status::Partial) if bytes.len() <= MAX_HEAD => return Ok(None),
-            Ok(httparse::Status::Partial) | Err(_) => return Err(Failure::Malformed),
+            Ok(httparse::Status::Partial) => {
+                return Err(Failure::Malformed("its head is too long"))
+            }
+            Err(_) => return Err(Failure::Malformed("its head is not HTTP/1.x")),
         };
+        let status = response.code.unwrap_or_default();
+        if !(100..=599).contains(&status) {
+            return Err(Failure::Malformed("its status code is not 100-599"));
+        }
         let fields: Vec<(String, Vec<u8>)> = response
             .headers
             .iter()
             .map(|field| (field.name.to_string(), field.value.to_vec()))
             .collect();
-        let closes = fields.iter().any(|(name, value)| {
-            name.eq_ignore_ascii_case("connection")
-                && value
-                    .split(|&byte| byte == b',')
-                    .any(|token| token.trim_ascii().eq_ignore_ascii_case(b"close"))
-        });
+        if headers::framing_named_by_connection(&fields).is_some() {
+            return Err(Failure::Malformed(
+                "its Connection field names a framing field",
+            ));
+        }
+        let (content_length, chunked) = body_fields(&fields, response.version == Some(1))?;
+        let closes =
+            headers::lists(&fields, "connection").any(|token| token.eq_ignore_ascii_case(b"close"));
         let head = ResponseHead {
-            status: response.code.ok_or(Failure::Malformed)?,
+            status,
             reason: response.reason.unwrap_or_default().to_string(),
             keeps_alive: response.version == Some(1) && !closes,
             fields,
+            content_length,
+            chunked,
         };
         Ok(Some((head, length)))
     }
 
     /// How the body that follows is framed; `head_request` when it answers a HEAD.
-    pub fn framing(&self, head_request: bool) -> Result<Framing, Failure> {
+    pub fn framing(&self, head_request: bool) -> Framing {
         if head_request || self.status < 200 || self.status == 204 || self.status == 304 {
-            return Ok(Framing::None);
+            Framing::None
+        } else if self.chunked {
+            Framing::Chunked
+        } else {
+            self.content_length
+                .map_or(Framing::UntilClose, Framing::Length)
         }
-        let values = |wanted: &'static str| {
-            self.fields
-                .iter()
-                .filter(move |(name, _)| name.eq_ignore_ascii_case(wanted))
-                .map(|(_, value)| value.as_slice())
-        };
-        if let Some(codings) = values("transfer-encoding").next_back() {
-            let last = codings
-                .rsplit(|&byte| byte == b',')
-                .next()
-                .unwrap_or_default();
-            return Ok(if last.trim_ascii().eq_ignore_ascii_case(b"chunked") {
-                Framing::Chunked
-            } else {
-                Framing::UntilClose
-            });
-        }
-        let mut length = None;
-        for value in values("content-length") {
-            let text = std::str::from_utf8(value).map_err(|_| Failure::Malformed)?;
-            let parsed: u64 = text.trim().parse().map_err(|_| Failure::Malformed)?;
-            if length.is_some_and(|seen| seen != parsed) {
-                return Err(Failure::Malformed);
-            }
-            length = Some(parsed);
-        }
-        Ok(length.map_or(Framing::UntilClose, Framing::Length))
     }
+
+    /// The Content-Length lanai writes for its client: the upstream's, where one may stand (not on 1xx or 204).
+    pub fn advertised_length(&self) -> Option<u64> {
+        let allowed = self.status >= 200 && self.status != 204;
+        self.content_length.filter(|_| allowed)
+    }
+}
+
+/// The Content-Length (every one of them agreeing, digits only) and whether the body is chunked, refusing what
+/// could be framed two ways: a length beside a transfer coding, a coding other than `chunked` alone, a transfer
+/// coding in an HTTP/1.0 answer (RFC 9112 §6.1).
+fn body_fields(fields: &[(String, Vec<u8>)], http11: bool) -> Result<(Option<u64>, bool), Failure> {
+    let mut length = None;
+    for (_, value) in named(fields, "content-length") {
+        let parsed = parse_content_length(value)
+            .map_err(|_| Failure::Malformed("its Content-Length is not one number"))?;
+        if length.is_some_and(|seen| seen != parsed) {
+            return Err(Failure::Malformed("its Content-Length fields disagree"));
+        }
+        length = Some(parsed);
+    }
+    let codings: Vec<&[u8]> = named(fields, "transfer-encoding")
+        .map(|(_, value)| value.as_slice())
+        .collect();
+    match codings[..] {
+        [] => Ok((length, false)),
+        [coding] if http11 && length.is_none() && is_only_chunked(coding) => Ok((None, true)),
+        _ => Err(Failure::Malformed(
+            "its Transfer-Encoding is not `chunked` alone on HTTP/1.1 without a Content-Length",
+        )),
+    }
+}
+
+fn named<'f>(
+    fields: &'f [(String, Vec<u8>)],
+    wanted: &'static str,
+) -> impl Iterator<Item = &'f (String, Vec<u8>)> {
+    fields
+        .iter()
+        .filter(move |(name, _)| name.eq_ignore_ascii_case(wanted))
 }
 
 /// Reads the upstream's final response head into `reply` and takes it out, skipping interim 1xx answers other
@@ -207,46 +246,83 @@ mod tests {
 
     #[test]
     fn framing_follows_rfc_9112() {
-        let framing = |raw: &str, head_request| head(raw).framing(head_request).ok();
+        let framing = |raw: &str, head_request| head(raw).framing(head_request);
         let sized = "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n";
-        assert_eq!(framing(sized, false), Some(Framing::Length(12)));
-        assert_eq!(framing(sized, true), Some(Framing::None));
+        assert_eq!(framing(sized, false), Framing::Length(12));
+        assert_eq!(framing(sized, true), Framing::None);
+        let not_modified = "HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\n\r\n";
+        assert_eq!(framing(not_modified, false), Framing::None);
+        assert_eq!(head(not_modified).advertised_length(), Some(12));
+        let no_content = "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n";
+        assert_eq!(framing(no_content, false), Framing::None);
+        assert_eq!(head(no_content).advertised_length(), None);
         assert_eq!(
             framing(
-                "HTTP/1.1 304 Not Modified\r\nContent-Length: 12\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n",
                 false
             ),
-            Some(Framing::None)
-        );
-        assert_eq!(
-            framing("HTTP/1.1 204 No Content\r\n\r\n", false),
-            Some(Framing::None)
-        );
-        assert_eq!(
-            framing(
-                "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\nContent-Length: 5\r\n\r\n",
-                false
-            ),
-            Some(Framing::Chunked)
-        );
-        assert_eq!(
-            framing("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false),
-            Some(Framing::UntilClose)
+            Framing::Chunked
         );
         assert_eq!(
             framing("HTTP/1.1 200 OK\r\n\r\n", false),
-            Some(Framing::UntilClose)
+            Framing::UntilClose
         );
+        let repeated = "HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\ncontent-length: 2\r\n\r\n";
+        assert_eq!(framing(repeated, false), Framing::Length(2));
         assert_eq!(
-            framing(
-                "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
-                false
-            ),
-            None
-        );
-        assert_eq!(
-            framing("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", false),
-            None
-        );
+            framing("HTTP/1.1 200 OK\nContent-Length: 2\n\n", false),
+            Framing::Length(2),
+            "bare LF line ends are read as the upstream meant them"
+        )
+    }
+
+    #[test]
+    fn heads_that_could_be_framed_two_ways_are_refused() {
+        for raw in [
+            "HTTP/1.1 000 Zero\r\n\r\n",
+            "HTTP/1.1 099 Low\r\n\r\n",
+            "HTTP/1.1 600 High\r\n\r\n",
+            "HTTP/1.1 999 High\r\n\r\n",
+            "HTTP/1.1 20 Short\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive, transfer-encoding\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: +2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 0x2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 2 2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX: a\0b\r\n\r\n",
+            "HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n",
+            "HTTP/2 200\r\n\r\n",
+            "SSH-2.0-OpenSSH\r\n\r\n",
+        ] {
+            assert!(
+                matches!(
+                    ResponseHead::parse(raw.as_bytes()),
+                    Err(Failure::Malformed(_))
+                ),
+                "{raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_head_that_never_ends_is_refused_once_too_long() {
+        let endless = format!("HTTP/1.1 200 OK\r\nX: {}", "a".repeat(MAX_HEAD));
+        assert!(ResponseHead::parse(endless.as_bytes()).is_err());
+        assert!(ResponseHead::parse(&endless.as_bytes()[..100])
+            .unwrap()
+            .is_none());
     }
 }
