@@ -86,8 +86,9 @@ impl App {
     }
 
     /// A redirect, with the headers every answer of the site carries (Cache-Control keeps browsers from
-    /// remembering a 301 that a rules file may change).
+    /// remembering a 301 that a rules file may change). Its Location never names another site by `//host`.
     fn redirect(&self, status: StatusCode, location: String) -> Response {
+        let location = files::same_site_location(location);
         let mut redirect = Response::status_page(status).with_header(LOCATION, location);
         redirect
             .headers

@@ -22,6 +22,7 @@ mod symlinks;
 mod validators;
 mod watch;
 
+pub use path::same_site_location;
 pub use site::{user_field, Site};
 
 use crate::http::request::Request;
@@ -449,9 +450,7 @@ fn open(path: &Path) -> io::Result<(File, Metadata)> {
 
 /// `/dir` names a directory: send the client to `/dir/` so relative links inside resolve, keeping the query.
 fn redirect_to_directory(request: &Request<'_>) -> Response {
-    // Collapse leading slashes: `//host` would be read by a browser as another site.
-    let path = format!("/{}", request.path().trim_start_matches('/'));
-    let location = format!("{path}/{}", request.query());
+    let location = same_site_location(format!("{}/{}", request.path(), request.query()));
     Response::status_page(StatusCode::MovedPermanently).with_header(LOCATION, location)
 }
 

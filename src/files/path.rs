@@ -47,6 +47,18 @@ pub fn resolve(url_path: &str, allow_hidden: bool) -> Result<SafePath, PathError
     })
 }
 
+/// Every Location lanai builds goes through here: a leading run of `/` and `\` becomes one `/`, since a browser
+/// reads `//host`, `/\host` and `\\host` as another site. A path that starts with one `/` and a name, and anything
+/// that does not start with a slash (an absolute URL a rules file names), is returned as it is.
+pub fn same_site_location(location: String) -> String {
+    let rest = location.trim_start_matches(['/', '\\']);
+    let leading = location.len() - rest.len();
+    if leading == 0 || leading == 1 && location.starts_with('/') {
+        return location;
+    }
+    format!("/{rest}")
+}
+
 /// The rules for one name of a path: `..`, separators, NUL and names Windows treats specially are refused, and
 /// hidden names unless `allow_hidden`.
 fn check_name(name: &str, allow_hidden: bool) -> Result<(), PathError> {
@@ -215,6 +227,24 @@ mod tests {
             "éé",
         ] {
             assert_eq!(resolved(&format!("/{name}")).0, name);
+        }
+    }
+
+    #[test]
+    fn locations_never_name_another_site() {
+        for (built, sent) in [
+            ("//evil.com", "/evil.com"),
+            ("/\\evil.com", "/evil.com"),
+            ("\\\\evil.com", "/evil.com"),
+            ("\\evil.com/x?q", "/evil.com/x?q"),
+            ("/\\/\\//evil.com/", "/evil.com/"),
+            ("///", "/"),
+            ("/about?x=1", "/about?x=1"),
+            ("/", "/"),
+            ("https://example.org/a//b", "https://example.org/a//b"),
+            ("/a//b", "/a//b"),
+        ] {
+            assert_eq!(same_site_location(built.to_string()), sent, "{built}");
         }
     }
 
