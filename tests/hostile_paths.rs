@@ -73,3 +73,67 @@ fn a_rule_that_names_another_site_without_a_scheme_is_skipped_with_its_line() {
     assert_eq!(redirected(&server, "/ok"), (302, "/about.html".into()));
     server.log_line(&["_redirects:1:", "https://"]);
 }
+
+const RULES: &str = "/show /_redirects 200\n/show-through /sub/_headers 200\n";
+const HEADERS: &str = "/*\n  X-Secret-Rule: yes\n";
+
+/// Whether an answer carries either rules file's text.
+fn leaks(body: &[u8]) -> bool {
+    let body = String::from_utf8_lossy(body);
+    body.contains("/show /_redirects") || body.contains("X-Secret-Rule")
+}
+
+/// The rules files are refused by what is opened, not by the name asked for: every other way to them is a 404.
+#[cfg(unix)]
+#[test]
+fn the_rules_files_are_never_served_under_another_name() {
+    use std::os::unix::fs::symlink;
+    let root = site(RULES);
+    let base = root.path();
+    write(&base.join("_headers"), HEADERS.as_bytes());
+    write(&base.join("page.html"), b"<h1>page</h1>\n");
+    symlink("_redirects", base.join("link")).unwrap();
+    symlink(".", base.join("sub")).unwrap();
+    symlink("_redirects", base.join("_redirects.html")).unwrap();
+    symlink("_headers", base.join("page.html.gz")).unwrap();
+    std::fs::hard_link(base.join("_headers"), base.join("copy.txt")).unwrap();
+    let server = Server::start_in(root, &["--clean-urls"]);
+    assert_eq!(
+        server.get("/sub/docs/").status,
+        200,
+        "the folder link works"
+    );
+    for target in [
+        "/link",
+        "/sub/_headers",
+        "/sub/_redirects",
+        "/sub/sub/_HEADERS",
+        "/_REDIRECTS",
+        "/copy.txt",
+        "/show",
+        "/show-through",
+        "/_redirects",
+        "/_redirects.html",
+    ] {
+        let reply = server.get(target);
+        assert_eq!(reply.status, 404, "{target}");
+        assert!(!leaks(&reply.body), "{target} leaked a rules file");
+    }
+    // A sidecar that is a rules file is passed over: the page goes out as it is.
+    let page = server.get_with("/page", &["Accept-Encoding: gzip"]);
+    assert_eq!(page.status, 200);
+    assert_eq!(page.body, b"<h1>page</h1>\n");
+}
+
+/// A 404.html that is a link to a rules file is no page: lanai's own 404 goes out instead.
+#[cfg(unix)]
+#[test]
+fn a_404_page_that_links_to_a_rules_file_is_not_used() {
+    let root = site("");
+    write(&root.path().join("_headers"), HEADERS.as_bytes());
+    std::os::unix::fs::symlink("_headers", root.path().join("404.html")).unwrap();
+    let server = Server::start_in(root, &[]);
+    let reply = server.get("/missing");
+    assert_eq!(reply.status, 404);
+    assert!(!leaks(&reply.body), "the 404 page leaked _headers");
+}

@@ -233,10 +233,14 @@ pub fn serves(site: &Site, url_path: &str) -> bool {
     }
 }
 
-/// `_redirects` and `_headers` at the root configure the site and are never served; compared without regard
-/// to case, as Windows and macOS open them.
+/// `_redirects` and `_headers` at the root configure the site and are never served, by any name (see also
+/// `Site::metadata_below`, which refuses them reached through a link).
+const RULES_FILES: [&str; 2] = [rules::REDIRECTS_FILE, rules::HEADERS_FILE];
+
+/// Whether a path asked for names a rules file itself: compared without regard to case, as Windows and macOS open
+/// them. Costs no system call, so it goes first.
 fn is_rules_file(relative: &Path) -> bool {
-    [rules::REDIRECTS_FILE, rules::HEADERS_FILE]
+    RULES_FILES
         .iter()
         .any(|name| relative.as_os_str().eq_ignore_ascii_case(name))
 }
