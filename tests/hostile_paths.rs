@@ -1,5 +1,6 @@
 //! Hostile paths against the real binary (issue 21): Locations that would name another site (`//host`,
-//! `/\host`), and the rules files reached by another name (a symbolic link, a rewrite, --clean-urls).
+//! `/\host`), the rules files reached by another name (a symbolic link, a rewrite, --clean-urls), and a long path
+//! copied into many `_headers` blocks.
 
 mod common;
 
@@ -136,4 +137,48 @@ fn a_404_page_that_links_to_a_rules_file_is_not_used() {
     let reply = server.get("/missing");
     assert_eq!(reply.status, 404);
     assert!(!leaks(&reply.body), "the 404 page leaked _headers");
+}
+
+/// lanai's resident memory in KiB, from /proc.
+#[cfg(target_os = "linux")]
+fn resident_kib(server: &Server) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/PID/status")
+}
+
+/// 1,000 blocks that each copy the path five times would make an 8 KB path a 40 MB head: the answer is a 500 of
+/// ordinary size, logged with the block's line, memory stays where it was, and the next request is served.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_long_path_copied_into_many_header_blocks_is_bounded() {
+    let root = site("");
+    let block = "/*\n  X-Echo: :splat:splat:splat:splat:splat\n";
+    write(&root.path().join("_headers"), block.repeat(1000).as_bytes());
+    let server = Server::start_in(root, &[]);
+    // A short path: every block's copies fit.
+    let echoed = server.get("/a");
+    assert_eq!(echoed.status, 404);
+    assert_eq!(
+        echoed.header("X-Echo").map(str::len),
+        Some(5 * 1000 + 999 * 2)
+    );
+    let before = resident_kib(&server);
+    let long = format!("/{}", "a".repeat(8000));
+    for _ in 0..3 {
+        let mut stream = server.connect();
+        let raw = format!("GET {long} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        std::io::Write::write_all(&mut stream, raw.as_bytes()).unwrap();
+        let answer = read_to_close(&mut stream);
+        let shown = String::from_utf8_lossy(&answer[..answer.len().min(100)]).into_owned();
+        assert!(answer.starts_with(b"HTTP/1.1 500 "), "{shown}");
+        assert!(answer.len() < 4096, "{} bytes", answer.len());
+    }
+    let grown = resident_kib(&server).saturating_sub(before);
+    assert!(grown < 20 * 1024, "RSS grew by {grown} KiB");
+    server.log_line(&["_headers:3:", "500"]);
+    assert_eq!(server.get("/").status, 200, "the next request is fine");
 }

@@ -8,6 +8,9 @@ use super::Problem;
 use crate::files::same_site_location;
 use crate::http::vocabulary::StatusCode;
 
+/// The longest target a rule may fill in (a Location, or a path to serve); a request path is at most 8 KiB.
+const MOST_TARGET: usize = 16 * 1024;
+
 #[derive(Debug)]
 pub struct Redirect {
     from: Pattern,
@@ -121,7 +124,10 @@ pub fn find(
         if !rule.force && *shadowed.get_or_insert_with(|| exists.take().is_some_and(|ask| ask())) {
             continue;
         }
-        let mut target = captures.fill(&rule.to);
+        // A target that repeats a placeholder could copy the path without end: past the bound, no rule applies.
+        let Some(mut target) = captures.fill(&rule.to, MOST_TARGET) else {
+            continue;
+        };
         if !target.contains('?') {
             let before_fragment = target.find('#').unwrap_or(target.len());
             target.insert_str(before_fragment, query);
@@ -255,6 +261,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_target_that_would_pass_its_bound_does_not_apply() {
+        let echo = format!("/{} 302", ":splat/".repeat(100));
+        let rules = rules(&format!("/* {echo}\n/x/* /fallback 301\n"));
+        let long = format!("/x/{}", "a".repeat(1000));
+        assert_eq!(
+            find(&rules, &long, "", || false),
+            redirect(StatusCode::MovedPermanently, "/fallback")
+        );
+        assert!(matches!(
+            find(&rules, "/x/a", "", || false),
+            Some(Outcome::Redirect { location, .. }) if location.len() < 700
+        ));
     }
 
     #[test]
