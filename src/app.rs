@@ -53,31 +53,8 @@ impl App {
                 Some(Outcome::Rewrite { path, .. }) => self.files(&request.retargeted(&path)),
                 None => self.files(request),
             };
-        self.with_site_headers(&rules.headers, request.path(), response)
-    }
-
-    /// `_headers` applied to the answer; a 500 when what they would add passes their bound (logged with the line
-    /// of the block that passed it), since a partial set of the site's headers is not an answer to send.
-    fn with_site_headers(
-        &self,
-        blocks: &[headers::Block],
-        path: &str,
-        mut response: Response,
-    ) -> Response {
-        let Err(too_large) = headers::apply(blocks, path, &mut response.headers) else {
-            return response;
-        };
-        log::warn!(
-            "_headers:{}: the headers for a path of {} bytes would pass {} KiB; answered 500",
-            too_large.line,
-            path.len(),
-            headers::MOST_ADDED / 1024
-        );
-        let mut error = Response::status_page(StatusCode::InternalServerError);
-        error
-            .headers
-            .extend(self.site.common_headers.iter().cloned());
-        error
+        self.apply_site_headers(&rules.headers, request.path(), &mut response);
+        response
     }
 
     /// The files endpoint, through --clean-urls and with the site's 404 page.
@@ -93,6 +70,24 @@ impl App {
         }
         self.as_not_found(&request.unconditional(NOT_FOUND_PAGE))
             .unwrap_or(response)
+    }
+
+    /// `_headers` applied to the answer; a 500 when what they would add passes their bound (logged with the line
+    /// of the block that passed it), since a partial set of the site's headers is not an answer to send.
+    fn apply_site_headers(&self, blocks: &[headers::Block], path: &str, response: &mut Response) {
+        let Err(too_large) = headers::apply(blocks, path, &mut response.headers) else {
+            return;
+        };
+        log::warn!(
+            "_headers:{}: the headers for a path of {} bytes would pass {} KiB; answered 500",
+            too_large.line,
+            path.len(),
+            headers::MOST_ADDED / 1024
+        );
+        *response = Response::status_page(StatusCode::InternalServerError);
+        response
+            .headers
+            .extend(self.site.common_headers.iter().cloned());
     }
 
     /// What the site serves at `request`'s target, given with status 404; `None` when it serves nothing there.
