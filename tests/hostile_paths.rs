@@ -1,6 +1,6 @@
 //! Hostile paths against the real binary (issue 21): Locations that would name another site (`//host`,
 //! `/\host`), the rules files reached by another name (a symbolic link, a rewrite, --clean-urls), and a long path
-//! copied into many `_headers` blocks.
+//! copied into many `_headers` blocks; 20,000 spellings of one file against the file cache.
 
 mod common;
 
@@ -181,4 +181,51 @@ fn a_long_path_copied_into_many_header_blocks_is_bounded() {
     assert!(grown < 20 * 1024, "RSS grew by {grown} KiB");
     server.log_line(&["_headers:3:", "500"]);
     assert_eq!(server.get("/").status, 200, "the next request is fine");
+}
+
+/// Sends a GET for each target on one kept-alive connection; returns the statuses.
+fn keep_alive_statuses(server: &Server, targets: impl Iterator<Item = String>) -> Vec<u16> {
+    let mut reader = ReplyReader::new(server.connect());
+    targets
+        .map(|target| {
+            let raw = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            std::io::Write::write_all(&mut reader.stream, raw.as_bytes()).unwrap();
+            reader.next(false).status
+        })
+        .collect()
+}
+
+/// The file cache is keyed by the path resolved: 20,000 spellings of one file (`//`, `/./`, `%2e/`) are one
+/// entry, so memory stays where it was and a hit stays as fast as before the burst.
+#[cfg(target_os = "linux")]
+#[test]
+fn twenty_thousand_spellings_of_one_file_are_one_cache_entry() {
+    let root = site("");
+    // A 4 KiB page: 20,000 copies of it would be 80 MB.
+    write(&root.path().join("index.html"), &[b'x'; 4096]);
+    let server = Server::start_in(root, &[]);
+    let hit_time = || {
+        let start = std::time::Instant::now();
+        keep_alive_statuses(&server, (0..200).map(|_| "/index.html".to_string()));
+        start.elapsed() / 200
+    };
+    let before_time = hit_time();
+    let before = resident_kib(&server);
+    let spellings = (0..20_000).map(|index| {
+        let (slashes, dots) = (index % 100, index / 100);
+        format!(
+            "/{}{}%2e/index.html",
+            "/".repeat(slashes),
+            "./".repeat(dots)
+        )
+    });
+    let statuses = keep_alive_statuses(&server, spellings);
+    assert!(statuses.iter().all(|&status| status == 200));
+    let grown = resident_kib(&server).saturating_sub(before);
+    assert!(grown < 20 * 1024, "RSS grew by {grown} KiB");
+    let after_time = hit_time();
+    assert!(
+        after_time < before_time * 5 + std::time::Duration::from_millis(1),
+        "a hit took {before_time:?} before the burst, {after_time:?} after"
+    );
 }

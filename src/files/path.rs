@@ -6,8 +6,9 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// A path relative to the document root, made only of plain names.
-#[derive(Debug, PartialEq, Eq)]
+/// A path relative to the document root, made only of plain names. Every spelling of a URL path that names the
+/// same thing (`//a`, `/./a`, `/%61`) resolves to the same one, so it is also the file cache's key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SafePath {
     pub relative: PathBuf,
     /// The URL ended in `/`: the client asks for a directory.
@@ -201,6 +202,21 @@ mod tests {
     fn empty_and_dot_segments_are_skipped() {
         assert_eq!(resolved("//a//b/./c"), ("a/b/c".into(), false));
         assert_eq!(resolved("/a/%2e/b"), ("a/b".into(), false));
+    }
+
+    #[test]
+    fn every_spelling_of_a_path_resolves_alike() {
+        let plain = resolve("/a/index.html", false).unwrap();
+        for spelling in [
+            "//a/index.html",
+            "/./a/./index.html",
+            "/a//index.html",
+            "/%61/index%2Ehtml",
+            "/%2e/a/index.html",
+        ] {
+            assert_eq!(resolve(spelling, false).unwrap(), plain, "{spelling}");
+        }
+        assert_ne!(resolve("/a/index.html/", false).unwrap(), plain);
     }
 
     #[test]
