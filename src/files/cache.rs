@@ -404,19 +404,24 @@ mod tests {
         path::resolve(url_path, false).unwrap()
     }
 
+    /// A file's representation as the cache keeps it.
+    fn representation_of(metadata: &Metadata) -> Representation {
+        Representation {
+            validators: Validators::of(metadata),
+            last_modified: String::new(),
+            content_type: "text/plain".into(),
+            encoding: None,
+            vary: None,
+            len: metadata.len(),
+        }
+    }
+
     /// Writes `len` bytes to `path` and caches them as the server does, with the check `prepare` picks.
     fn serve(cache: &FileCache, url_path: &str, path: &Path, len: usize) -> Ticket {
         std::fs::write(path, vec![b'x'; len]).unwrap();
         let ticket = cache.prepare(path);
         let metadata = std::fs::metadata(path).unwrap();
-        let representation = Representation {
-            validators: Validators::of(&metadata),
-            last_modified: String::new(),
-            content_type: "text/plain".into(),
-            encoding: None,
-            vary: None,
-            len: len as u64,
-        };
+        let representation = representation_of(&metadata);
         cache.keep(
             &key(url_path),
             representation,
@@ -525,14 +530,7 @@ mod tests {
         let ticket = cache.prepare(&path);
         let metadata = std::fs::metadata(&path).unwrap();
         std::fs::write(&path, "new").unwrap();
-        let representation = Representation {
-            validators: Validators::of(&metadata),
-            last_modified: String::new(),
-            content_type: "text/plain".into(),
-            encoding: None,
-            vary: None,
-            len: 3,
-        };
+        let representation = representation_of(&metadata);
         let served = cache.keep(
             &key("/a.txt"),
             representation,
@@ -556,14 +554,7 @@ mod tests {
             let ticket = cache.prepare(&path);
             let file = File::open(&path).unwrap();
             let metadata = file.metadata().unwrap();
-            let representation = Representation {
-                validators: Validators::of(&metadata),
-                last_modified: String::new(),
-                content_type: "application/octet-stream".into(),
-                encoding: None,
-                vary: None,
-                len: metadata.len(),
-            };
+            let representation = representation_of(&metadata);
             let kept = Kept::Open {
                 file,
                 sidecars: Vec::new(),
@@ -622,14 +613,7 @@ mod tests {
         for index in 0..1000 {
             let ticket = cache.prepare(&path);
             let metadata = std::fs::metadata(&path).unwrap();
-            let representation = Representation {
-                validators: Validators::of(&metadata),
-                last_modified: String::new(),
-                content_type: "text/plain".into(),
-                encoding: None,
-                vary: None,
-                len: 0,
-            };
+            let representation = representation_of(&metadata);
             let long = key(&format!("/{}{index}", "k".repeat(200)));
             let kept = Kept::Memory(Vec::new().into());
             cache.keep(&long, representation, kept, &path, &metadata, ticket);
