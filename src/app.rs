@@ -64,7 +64,7 @@ impl App {
                 Some(Outcome::Rewrite { path, .. }) => self.files(&request.retargeted(&path)),
                 None => self.files(request),
             };
-        headers::apply(&rules.headers, request.path(), &mut response.headers);
+        self.apply_site_headers(&rules.headers, request.path(), &mut response);
         response
     }
 
@@ -83,6 +83,24 @@ impl App {
             .unwrap_or(response)
     }
 
+    /// `_headers` applied to the answer; a 500 when what they would add passes their bound (logged with the line
+    /// of the block that passed it), since a partial set of the site's headers is not an answer to send.
+    fn apply_site_headers(&self, blocks: &[headers::Block], path: &str, response: &mut Response) {
+        let Err(too_large) = headers::apply(blocks, path, &mut response.headers) else {
+            return;
+        };
+        log::warn!(
+            "_headers:{}: the headers for a path of {} bytes would pass {} KiB; answered 500",
+            too_large.line,
+            path.len(),
+            headers::MOST_ADDED / 1024
+        );
+        *response = Response::status_page(StatusCode::InternalServerError);
+        response
+            .headers
+            .extend(self.site.common_headers.iter().cloned());
+    }
+
     /// What the site serves at `request`'s target, given with status 404; `None` when it serves nothing there.
     fn as_not_found(&self, request: &Request<'_>) -> Option<Response> {
         let mut page = files::respond(&self.site, request);
@@ -97,8 +115,9 @@ impl App {
     }
 
     /// A redirect, with the headers every answer of the site carries (Cache-Control keeps browsers from
-    /// remembering a 301 that a rules file may change).
+    /// remembering a 301 that a rules file may change). Its Location never names another site by `//host`.
     fn redirect(&self, status: StatusCode, location: String) -> Response {
+        let location = files::same_site_location(location);
         let mut redirect = Response::status_page(status).with_header(LOCATION, location);
         redirect
             .headers

@@ -185,6 +185,26 @@ fn plain_http_on_the_https_port_is_redirected_except_the_ca_page() {
     assert!(output.contains("/.lanai/ca there first"), "{output}");
 }
 
+/// The guard judges an absolute-form target's authority, not the Host field beside it: the redirect names that
+/// same authority, so a Host the guard never saw cannot pick where the browser goes.
+#[test]
+fn the_plain_http_redirect_names_the_authority_the_guard_judged() {
+    let data = TempDir::new().unwrap();
+    let server = start(data.path(), &["--https"]);
+    let ask = |raw: &str| String::from_utf8(server.exchange(raw.as_bytes())).unwrap();
+    let answer =
+        ask("GET http://localhost/x?y HTTP/1.1\r\nHost: evil.com\r\nConnection: close\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 307 "), "{answer}");
+    assert!(
+        answer.contains("\r\nLocation: https://localhost/x?y\r\n"),
+        "{answer}"
+    );
+    assert!(!answer.contains("evil.com"), "{answer}");
+    let answer =
+        ask("GET http://evil.com/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+}
+
 #[test]
 fn a_given_certificate_and_key_are_served() {
     let work = TempDir::new().unwrap();

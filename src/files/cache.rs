@@ -6,6 +6,7 @@
 //! modification time and identity, and its folder's (a sidecar or a rename in the folder changes the folder).
 
 use super::negotiate::Coding;
+use super::path::SafePath;
 use super::representation::Representation;
 use super::watch::{Queue, Stale, Watch, Watcher};
 use crate::platform;
@@ -18,8 +19,11 @@ use std::time::SystemTime;
 
 /// Files larger than this are never cached.
 pub const LARGEST_FILE: u64 = 256 * 1024;
-/// The most file bytes the cache holds.
+/// The most memory the cache holds: file bytes, keys and paths, and `ENTRY_OVERHEAD` an entry.
 const BUDGET: usize = 64 * 1024 * 1024;
+/// What an entry costs besides its file's bytes, its key and its path (the entry, its representation's strings,
+/// its slot in the map), rounded up: so that entries for empty files are bounded too.
+const ENTRY_OVERHEAD: usize = 512;
 /// The most descriptors large files hold open (theirs and their sidecars'); past them, the least recently used
 /// entry goes, so that a big folder cannot use up the process's descriptors.
 const MOST_DESCRIPTORS: usize = 64;
@@ -146,10 +150,18 @@ pub struct FileCache {
 
 impl Default for FileCache {
     fn default() -> Self {
+        FileCache::with_budget(BUDGET)
+    }
+}
+
+impl FileCache {
+    fn with_budget(budget: usize) -> Self {
         FileCache {
             inner: Mutex::new(Entries {
-                by_url_path: HashMap::new(),
+                by_path: HashMap::new(),
+                open: Vec::new(),
                 bytes: 0,
+                budget,
                 descriptors: 0,
                 watcher: Watcher::default(),
                 watching: true,
@@ -161,8 +173,14 @@ impl Default for FileCache {
 }
 
 struct Entries {
-    by_url_path: HashMap<String, Arc<Cached>>,
+    /// Keyed by the request path resolved, so that the spellings of one path are one entry.
+    by_path: HashMap<SafePath, Arc<Cached>>,
+    /// The keys of the entries that hold files open (at most `MOST_DESCRIPTORS`): the least recently used of them
+    /// is found without walking every entry.
+    open: Vec<SafePath>,
+    /// Memory held, as `cost` counts it; at most `budget`.
     bytes: usize,
+    budget: usize,
     descriptors: usize,
     watcher: Watcher,
     /// False once reading the queue failed: entries are stamped from then on.
@@ -170,9 +188,9 @@ struct Entries {
 }
 
 impl FileCache {
-    /// The entry for a request path, if it is still what the file system holds.
-    pub fn get(&self, url_path: &str) -> Option<Arc<Cached>> {
-        let entry = self.current(url_path)?;
+    /// The entry for a resolved request path, if it is still what the file system holds.
+    pub fn get(&self, key: &SafePath) -> Option<Arc<Cached>> {
+        let entry = self.current(key)?;
         entry.used.store(
             self.clock.fetch_add(1, Ordering::Relaxed),
             Ordering::Relaxed,
@@ -180,16 +198,16 @@ impl FileCache {
         Some(entry)
     }
 
-    fn current(&self, url_path: &str) -> Option<Arc<Cached>> {
-        let entry = self.lock().by_url_path.get(url_path).cloned()?;
+    fn current(&self, key: &SafePath) -> Option<Arc<Cached>> {
+        let entry = self.lock().by_path.get(key).cloned()?;
         if matches!(entry.check, Check::Watched) {
             self.catch_up();
-            return self.lock().by_url_path.get(url_path).cloned();
+            return self.lock().by_path.get(key).cloned();
         }
         if entry.still_holds() {
             return Some(entry);
         }
-        self.lock().remove(url_path);
+        self.lock().remove(key);
         None
     }
 
@@ -223,12 +241,12 @@ impl FileCache {
         }
     }
 
-    /// Keeps the file read or opened from `file` for `url_path` (with `metadata` from its open handle) if it is
+    /// Keeps the file read or opened from `file` for `key` (with `metadata` from its open handle) if it is
     /// still current, and returns it either way. An open file's sidecars must have been prepared (watched) since
     /// `ticket` was given.
     pub fn keep(
         &self,
-        url_path: &str,
+        key: &SafePath,
         representation: Representation,
         kept: Kept,
         file: &Path,
@@ -271,7 +289,7 @@ impl FileCache {
                 entries
             }
         };
-        entries.insert(url_path, entry.clone());
+        entries.insert(key, entry.clone());
         entry
     }
 
@@ -307,51 +325,56 @@ impl Entries {
         if stale.is_empty() {
             return;
         }
-        let before = self.by_url_path.len();
-        self.by_url_path.retain(|_, entry| {
+        let before = self.by_path.len();
+        self.by_path.retain(|_, entry| {
             !entry
                 .paths()
                 .any(|path| stale.iter().any(|what| what.covers(path)))
         });
-        if self.by_url_path.len() != before {
-            self.bytes = self.by_url_path.values().map(|entry| entry.bytes()).sum();
-            self.descriptors = self
-                .by_url_path
-                .values()
-                .map(|entry| entry.descriptors())
+        if self.by_path.len() != before {
+            self.bytes = self
+                .by_path
+                .iter()
+                .map(|(key, entry)| cost(key, entry))
                 .sum();
+            self.descriptors = self.by_path.values().map(|entry| entry.descriptors()).sum();
+            let by_path = &self.by_path;
+            self.open.retain(|key| by_path.contains_key(key));
         }
     }
 
-    fn remove(&mut self, url_path: &str) {
-        if let Some(stale) = self.by_url_path.remove(url_path) {
-            self.bytes -= stale.bytes();
+    fn remove(&mut self, key: &SafePath) {
+        if let Some(stale) = self.by_path.remove(key) {
+            self.bytes -= cost(key, &stale);
             self.descriptors -= stale.descriptors();
+            if stale.descriptors() > 0 {
+                self.open.retain(|open| open != key);
+            }
         }
     }
 
-    /// Keeps `entry` for `url_path`, making room by dropping other entries when the budget is spent: any entry
-    /// for bytes, the least recently used open file for descriptors.
-    fn insert(&mut self, url_path: &str, entry: Arc<Cached>) {
-        let size = entry.bytes();
+    /// Keeps `entry` for `key`, making room by dropping other entries when the budget is spent: any entry for
+    /// memory, the least recently used open file for descriptors.
+    fn insert(&mut self, key: &SafePath, entry: Arc<Cached>) {
+        let size = cost(key, &entry);
         let descriptors = entry.descriptors();
-        if descriptors > MOST_DESCRIPTORS {
+        if descriptors > MOST_DESCRIPTORS || size > self.budget {
             return;
         }
-        self.remove(url_path);
-        while self.bytes + size > BUDGET {
-            let Some(victim) = self.by_url_path.keys().next().cloned() else {
+        self.remove(key);
+        while self.bytes + size > self.budget {
+            let Some(victim) = self.by_path.keys().next().cloned() else {
                 break;
             };
             self.remove(&victim);
         }
         while self.descriptors + descriptors > MOST_DESCRIPTORS {
+            let by_path = &self.by_path;
             let Some(victim) = self
-                .by_url_path
+                .open
                 .iter()
-                .filter(|(_, entry)| entry.descriptors() > 0)
-                .min_by_key(|(_, entry)| entry.used.load(Ordering::Relaxed))
-                .map(|(key, _)| key.clone())
+                .min_by_key(|key| by_path[*key].used.load(Ordering::Relaxed))
+                .cloned()
             else {
                 break;
             };
@@ -359,30 +382,48 @@ impl Entries {
         }
         self.bytes += size;
         self.descriptors += descriptors;
-        self.by_url_path.insert(url_path.to_string(), entry);
+        if descriptors > 0 {
+            self.open.push(key.clone());
+        }
+        self.by_path.insert(key.clone(), entry);
     }
+}
+
+/// The memory an entry holds, as the budget counts it: its file's bytes, its key and path, and the rest.
+fn cost(key: &SafePath, entry: &Cached) -> usize {
+    entry.bytes() + key.relative.as_os_str().len() + entry.file.as_os_str().len() + ENTRY_OVERHEAD
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::path;
     use crate::files::validators::Validators;
+
+    fn key(url_path: &str) -> SafePath {
+        path::resolve(url_path, false).unwrap()
+    }
+
+    /// A file's representation as the cache keeps it.
+    fn representation_of(metadata: &Metadata) -> Representation {
+        Representation {
+            validators: Validators::of(metadata),
+            last_modified: String::new(),
+            content_type: "text/plain".into(),
+            encoding: None,
+            vary: None,
+            len: metadata.len(),
+        }
+    }
 
     /// Writes `len` bytes to `path` and caches them as the server does, with the check `prepare` picks.
     fn serve(cache: &FileCache, url_path: &str, path: &Path, len: usize) -> Ticket {
         std::fs::write(path, vec![b'x'; len]).unwrap();
         let ticket = cache.prepare(path);
         let metadata = std::fs::metadata(path).unwrap();
-        let representation = Representation {
-            validators: Validators::of(&metadata),
-            last_modified: String::new(),
-            content_type: "text/plain".into(),
-            encoding: None,
-            vary: None,
-            len: len as u64,
-        };
+        let representation = representation_of(&metadata);
         cache.keep(
-            url_path,
+            &key(url_path),
             representation,
             Kept::Memory(vec![b'x'; len].into()),
             path,
@@ -405,21 +446,24 @@ mod tests {
         let path = root.join("a.txt");
         std::fs::write(&path, "").unwrap();
         serve(&cache, "/a.txt", &path, 10);
-        assert!(cache.get("/a.txt").is_some());
-        assert!(cache.get("/b.txt").is_none());
+        assert!(cache.get(&key("/a.txt")).is_some());
+        assert!(cache.get(&key("/b.txt")).is_none());
 
         std::fs::write(&path, vec![b'y'; 11]).unwrap();
-        assert!(cache.get("/a.txt").is_none(), "a changed file is a miss");
         assert!(
-            cache.lock().by_url_path.is_empty(),
+            cache.get(&key("/a.txt")).is_none(),
+            "a changed file is a miss"
+        );
+        assert!(
+            cache.lock().by_path.is_empty(),
             "and the stale entry is dropped"
         );
 
         serve(&cache, "/a.txt", &path, 10);
-        assert!(cache.get("/a.txt").is_some());
+        assert!(cache.get(&key("/a.txt")).is_some());
         std::fs::write(root.join("a.txt.gz"), "sidecar").unwrap();
         assert!(
-            cache.get("/a.txt").is_none(),
+            cache.get(&key("/a.txt")).is_none(),
             "a new file in the folder is a miss"
         );
         assert_eq!(cache.lock().bytes, 0);
@@ -451,9 +495,9 @@ mod tests {
                 serve(&cache, "/a.txt", &path, 10),
                 Ticket::Watched(_)
             ));
-            assert!(cache.get("/a.txt").is_some());
+            assert!(cache.get(&key("/a.txt")).is_some());
             std::fs::write(&path, vec![b'z'; 10]).unwrap();
-            assert!(cache.get("/a.txt").is_none());
+            assert!(cache.get(&key("/a.txt")).is_none());
         }
     }
 
@@ -471,9 +515,9 @@ mod tests {
             serve(&cache, "/alias/a.txt", &through_link, 10),
             Ticket::Stamped
         );
-        assert!(cache.get("/alias/a.txt").is_some());
+        assert!(cache.get(&key("/alias/a.txt")).is_some());
         std::fs::write(root.join("real/a.txt"), vec![b'y'; 11]).unwrap();
-        assert!(cache.get("/alias/a.txt").is_none());
+        assert!(cache.get(&key("/alias/a.txt")).is_none());
     }
 
     #[cfg(target_os = "linux")]
@@ -486,16 +530,9 @@ mod tests {
         let ticket = cache.prepare(&path);
         let metadata = std::fs::metadata(&path).unwrap();
         std::fs::write(&path, "new").unwrap();
-        let representation = Representation {
-            validators: Validators::of(&metadata),
-            last_modified: String::new(),
-            content_type: "text/plain".into(),
-            encoding: None,
-            vary: None,
-            len: 3,
-        };
+        let representation = representation_of(&metadata);
         let served = cache.keep(
-            "/a.txt",
+            &key("/a.txt"),
             representation,
             Kept::Memory(b"old".to_vec().into()),
             &path,
@@ -503,7 +540,7 @@ mod tests {
             ticket,
         );
         assert!(matches!(&served.kept, Kept::Memory(bytes) if &bytes[..] == b"old"));
-        assert!(cache.get("/a.txt").is_none());
+        assert!(cache.get(&key("/a.txt")).is_none());
     }
 
     #[test]
@@ -517,29 +554,29 @@ mod tests {
             let ticket = cache.prepare(&path);
             let file = File::open(&path).unwrap();
             let metadata = file.metadata().unwrap();
-            let representation = Representation {
-                validators: Validators::of(&metadata),
-                last_modified: String::new(),
-                content_type: "application/octet-stream".into(),
-                encoding: None,
-                vary: None,
-                len: metadata.len(),
-            };
+            let representation = representation_of(&metadata);
             let kept = Kept::Open {
                 file,
                 sidecars: Vec::new(),
             };
             let url_path = format!("/{index}.bin");
-            cache.keep(&url_path, representation, kept, &path, &metadata, ticket);
+            cache.keep(
+                &key(&url_path),
+                representation,
+                kept,
+                &path,
+                &metadata,
+                ticket,
+            );
             // The first file is asked for all along.
-            assert!(cache.get("/0.bin").is_some(), "{index}");
+            assert!(cache.get(&key("/0.bin")).is_some(), "{index}");
             let entries = cache.lock();
             assert!(entries.descriptors <= MOST_DESCRIPTORS);
-            assert_eq!(entries.descriptors, entries.by_url_path.len());
+            assert_eq!(entries.descriptors, entries.by_path.len());
         }
-        assert!(cache.get("/1.bin").is_none());
+        assert!(cache.get(&key("/1.bin")).is_none());
         assert!(cache
-            .get(&format!("/{}.bin", MOST_DESCRIPTORS + 19))
+            .get(&key(&format!("/{}.bin", MOST_DESCRIPTORS + 19)))
             .is_some());
     }
 
@@ -556,7 +593,34 @@ mod tests {
             assert!(cache.lock().bytes <= BUDGET);
         }
         let entries = cache.lock();
-        assert_eq!(entries.bytes, entries.by_url_path.len() * size);
-        assert!(entries.by_url_path.len() >= BUDGET / size - 1);
+        let counted: usize = entries
+            .by_path
+            .iter()
+            .map(|(key, entry)| cost(key, entry))
+            .sum();
+        assert_eq!(entries.bytes, counted);
+        assert!(entries.by_path.len() >= BUDGET / (size + 1024) - 1);
+    }
+
+    #[test]
+    fn the_budget_counts_keys_and_entries_not_only_file_bytes() {
+        // A thousand empty files under long names: free by their bytes, 712 bytes and more each by their keys.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().canonicalize().unwrap().join("empty.txt");
+        std::fs::write(&path, "").unwrap();
+        let budget = 64 * 1024;
+        let cache = FileCache::with_budget(budget);
+        for index in 0..1000 {
+            let ticket = cache.prepare(&path);
+            let metadata = std::fs::metadata(&path).unwrap();
+            let representation = representation_of(&metadata);
+            let long = key(&format!("/{}{index}", "k".repeat(200)));
+            let kept = Kept::Memory(Vec::new().into());
+            cache.keep(&long, representation, kept, &path, &metadata, ticket);
+            let entries = cache.lock();
+            assert!(entries.bytes <= budget, "{index}: {}", entries.bytes);
+            assert!(entries.bytes >= entries.by_path.len() * (200 + ENTRY_OVERHEAD));
+        }
+        assert!(cache.lock().by_path.len() <= budget / (200 + ENTRY_OVERHEAD));
     }
 }

@@ -22,6 +22,7 @@ mod symlinks;
 mod validators;
 mod watch;
 
+pub use path::same_site_location;
 pub use site::{user_field, Site};
 
 use crate::http::request::Request;
@@ -59,18 +60,23 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
         return Response::status_page(StatusCode::MethodNotAllowed)
             .with_header(ALLOW, cors::allowed_methods(site));
     }
-    if let Some(cached) = site.cache.get(request.path()) {
+    let safe = match resolve(site, request) {
+        Ok(safe) => safe,
+        Err(answer) => return answer,
+    };
+    // Keyed by the path resolved, so `/a`, `//a`, `/./a` and `/%61` are one entry, not one each.
+    if let Some(cached) = site.cache.get(&safe) {
         if let Some(answer) = from_cache(site, request, &cached) {
             return answer;
         }
     }
-    match locate(site, request) {
+    match locate(site, request, &safe) {
         Ok(Found::File {
             path,
             metadata,
             cacheable,
         }) => {
-            let cache_key = cacheable.then(|| request.path());
+            let cache_key = cacheable.then_some(&safe);
             serve_file(site, request, &path, &metadata, cache_key)
         }
         Ok(Found::Listing { dir, shown_as }) => listing::respond(site, request, &dir, &shown_as),
@@ -143,9 +149,9 @@ enum Found {
     },
 }
 
-/// Finds what a request names, or the answer to give instead.
-fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
-    let safe = path::resolve(request.path(), site.hidden).map_err(|error| match error {
+/// The request's path made safe (path.rs), or the answer to give instead.
+fn resolve(site: &Site, request: &Request<'_>) -> Result<SafePath, Response> {
+    path::resolve(request.path(), site.hidden).map_err(|error| match error {
         PathError::BadEncoding => Response::status_page(StatusCode::BadRequest),
         PathError::Refused => Response::status_page(StatusCode::NotFound),
         PathError::Hidden => {
@@ -155,7 +161,11 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
             );
             Response::status_page(StatusCode::NotFound)
         }
-    })?;
+    })
+}
+
+/// Finds what a request (whose path resolved to `safe`) names, or the answer to give instead.
+fn locate(site: &Site, request: &Request<'_>, safe: &SafePath) -> Result<Found, Response> {
     if is_rules_file(&safe.relative) {
         return Err(Response::status_page(StatusCode::NotFound));
     }
@@ -165,7 +175,7 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
         Err(error)
             if error.kind() == io::ErrorKind::NotFound
                 && site.spa
-                && wants_app_shell(request, &safe) =>
+                && wants_app_shell(request, safe) =>
         {
             return app_shell(site);
         }
@@ -184,7 +194,7 @@ fn locate(site: &Site, request: &Request<'_>) -> Result<Found, Response> {
             }),
             Err(error) if error.kind() != io::ErrorKind::NotFound => Err(io_error_response(error)),
             _ if site.listing => Ok(Found::Listing {
-                shown_as: shown_as(&safe),
+                shown_as: shown_as(safe),
                 dir: target,
             }),
             _ => Err(no_index_page()),
@@ -232,10 +242,14 @@ pub fn serves(site: &Site, url_path: &str) -> bool {
     }
 }
 
-/// `_redirects` and `_headers` at the root configure the site and are never served; compared without regard
-/// to case, as Windows and macOS open them.
+/// `_redirects` and `_headers` at the root configure the site and are never served, by any name (see also
+/// `Site::metadata_below`, which refuses them reached through a link).
+const RULES_FILES: [&str; 2] = [rules::REDIRECTS_FILE, rules::HEADERS_FILE];
+
+/// Whether a path asked for names a rules file itself: compared without regard to case, as Windows and macOS open
+/// them. Costs no system call, so it goes first.
 fn is_rules_file(relative: &Path) -> bool {
-    [rules::REDIRECTS_FILE, rules::HEADERS_FILE]
+    RULES_FILES
         .iter()
         .any(|name| relative.as_os_str().eq_ignore_ascii_case(name))
 }
@@ -275,14 +289,14 @@ fn shown_as(safe: &SafePath) -> String {
     shown
 }
 
-/// `cache_key` is the request path under which the answer may be cached, or `None` when the path does not name
-/// this file for good (the SPA fallback).
+/// `cache_key` is the resolved request path under which the answer may be cached, or `None` when the path does
+/// not name this file for good (the SPA fallback).
 fn serve_file(
     site: &Site,
     request: &Request<'_>,
     path: &Path,
     metadata: &Metadata,
-    cache_key: Option<&str>,
+    cache_key: Option<&SafePath>,
 ) -> Response {
     let content_type = mime::content_type(path);
     // With --live, pages get the reload script; a sidecar would carry the page without it.
@@ -368,7 +382,7 @@ fn serve_large(
     request: &Request<'_>,
     path: &Path,
     content_type: &'static str,
-    key: &str,
+    key: &SafePath,
 ) -> Option<Response> {
     // The cache's check is readied before anything about the file is looked at again.
     let ticket = site.cache.prepare(path);
@@ -449,9 +463,7 @@ fn open(path: &Path) -> io::Result<(File, Metadata)> {
 
 /// `/dir` names a directory: send the client to `/dir/` so relative links inside resolve, keeping the query.
 fn redirect_to_directory(request: &Request<'_>) -> Response {
-    // Collapse leading slashes: `//host` would be read by a browser as another site.
-    let path = format!("/{}", request.path().trim_start_matches('/'));
-    let location = format!("{path}/{}", request.query());
+    let location = same_site_location(format!("{}/{}", request.path(), request.query()));
     Response::status_page(StatusCode::MovedPermanently).with_header(LOCATION, location)
 }
 

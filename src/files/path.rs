@@ -6,8 +6,9 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 
-/// A path relative to the document root, made only of plain names.
-#[derive(Debug, PartialEq, Eq)]
+/// A path relative to the document root, made only of plain names. Every spelling of a URL path that names the
+/// same thing (`//a`, `/./a`, `/%61`) resolves to the same one, so it is also the file cache's key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SafePath {
     pub relative: PathBuf,
     /// The URL ended in `/`: the client asks for a directory.
@@ -45,6 +46,18 @@ pub fn resolve(url_path: &str, allow_hidden: bool) -> Result<SafePath, PathError
         relative,
         trailing_slash: url_path.ends_with('/'),
     })
+}
+
+/// Every Location lanai builds goes through here: a leading run of `/` and `\` becomes one `/`, since a browser
+/// reads `//host`, `/\host` and `\\host` as another site. A path that starts with one `/` and a name, and anything
+/// that does not start with a slash (an absolute URL a rules file names), is returned as it is.
+pub fn same_site_location(location: String) -> String {
+    let rest = location.trim_start_matches(['/', '\\']);
+    let leading = location.len() - rest.len();
+    if leading == 0 || leading == 1 && location.starts_with('/') {
+        return location;
+    }
+    format!("/{rest}")
 }
 
 /// The rules for one name of a path: `..`, separators, NUL and names Windows treats specially are refused, and
@@ -192,6 +205,21 @@ mod tests {
     }
 
     #[test]
+    fn every_spelling_of_a_path_resolves_alike() {
+        let plain = resolve("/a/index.html", false).unwrap();
+        for spelling in [
+            "//a/index.html",
+            "/./a/./index.html",
+            "/a//index.html",
+            "/%61/index%2Ehtml",
+            "/%2e/a/index.html",
+        ] {
+            assert_eq!(resolve(spelling, false).unwrap(), plain, "{spelling}");
+        }
+        assert_ne!(resolve("/a/index.html/", false).unwrap(), plain);
+    }
+
+    #[test]
     fn hidden_names_only_when_allowed() {
         assert_eq!(
             resolve("/.well-known/x", true).unwrap().relative,
@@ -215,6 +243,24 @@ mod tests {
             "éé",
         ] {
             assert_eq!(resolved(&format!("/{name}")).0, name);
+        }
+    }
+
+    #[test]
+    fn locations_never_name_another_site() {
+        for (built, sent) in [
+            ("//evil.com", "/evil.com"),
+            ("/\\evil.com", "/evil.com"),
+            ("\\\\evil.com", "/evil.com"),
+            ("\\evil.com/x?q", "/evil.com/x?q"),
+            ("/\\/\\//evil.com/", "/evil.com/"),
+            ("///", "/"),
+            ("/about?x=1", "/about?x=1"),
+            ("/", "/"),
+            ("https://example.org/a//b", "https://example.org/a//b"),
+            ("/a//b", "/a//b"),
+        ] {
+            assert_eq!(same_site_location(built.to_string()), sent, "{built}");
         }
     }
 

@@ -1,9 +1,9 @@
 //! What the endpoint serves and how, fixed at start-up from the command line: the root, the feature switches and
 //! the headers that go on every response.
 
-use super::cache::FileCache;
+use super::cache::{FileCache, Stamp};
 use super::encode::Encoder;
-use super::{path, symlinks};
+use super::{path, symlinks, RULES_FILES};
 use crate::cli::Options;
 use crate::http::vocabulary::headers::{HeaderName, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL};
 use std::borrow::Cow;
@@ -82,10 +82,29 @@ impl Site {
     /// The metadata of `inside.join(rest)` under the site's symlink policy and, where a file has other spellings
     /// (Windows' short names), with the path rules applied to the names it opens; `inside` is a folder already
     /// known to be within the root.
+    /// A rules file is reported as not found, whatever name reached it.
     pub fn metadata_below(&self, inside: &Path, rest: &Path) -> io::Result<Metadata> {
         let metadata = symlinks::metadata_below(&self.root, inside, rest, self.follow_symlinks)?;
         path::check_opened_names(&self.root, &inside.join(rest), self.hidden)?;
+        if metadata.is_file() && self.is_rules_file(&metadata) {
+            log::debug!(
+                "404 for {}: it is a rules file of the site under another name",
+                crate::platform::shown(&inside.join(rest)).display()
+            );
+            return Err(io::ErrorKind::NotFound.into());
+        }
         Ok(metadata)
+    }
+
+    /// Whether `metadata` is that of `_redirects` or `_headers` at the root, reached by any name: a symbolic link
+    /// to it or to a folder above it, a hard link, another case or a short name. Compared by the file's identity,
+    /// size and time, not its path, so that no spelling of a path can get around it; two stat calls, paid only
+    /// when the cache misses.
+    fn is_rules_file(&self, metadata: &Metadata) -> bool {
+        let served = Stamp::of(metadata);
+        RULES_FILES.iter().any(|name| {
+            std::fs::metadata(self.root.join(name)).is_ok_and(|rules| Stamp::of(&rules) == served)
+        })
     }
 }
 

@@ -9,8 +9,15 @@ use crate::files::user_field;
 use crate::http::vocabulary::HeaderName;
 use std::borrow::Cow;
 
+/// The most bytes (names and values) `_headers` may add to one response. A path is up to 8 KiB and every block
+/// that matches may copy it into its values several times; past this, the answer is a 500 rather than a head of
+/// hundreds of megabytes.
+pub const MOST_ADDED: usize = 64 * 1024;
+
 #[derive(Debug)]
 pub struct Block {
+    /// Where its pattern is in the file, for the log.
+    line: usize,
     pattern: Pattern,
     set: Vec<(HeaderName, String)>,
     remove: Vec<HeaderName>,
@@ -38,6 +45,7 @@ pub fn parse(text: &str) -> (Vec<Block>, Vec<Problem>) {
                 Ok(pattern) => {
                     in_bad_block = false;
                     blocks.push(Block {
+                        line: index + 1,
                         pattern,
                         set: Vec::new(),
                         remove: Vec::new(),
@@ -84,19 +92,40 @@ fn parse_header_line(line: &str) -> Result<Change, String> {
     Ok(Change::Set(name, value.to_string()))
 }
 
-/// Applies every block that matches `path` to `headers`: a set name replaces lanai's header of that name.
-pub fn apply(blocks: &[Block], path: &str, headers: &mut Vec<(HeaderName, Cow<'static, str>)>) {
+/// The headers the blocks matching a path would add passed `MOST_ADDED`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooLarge {
+    /// The line of the block whose value passed it.
+    pub line: usize,
+}
+
+/// Applies every block that matches `path` to `headers`: a set name replaces lanai's header of that name. If what
+/// they add would pass `MOST_ADDED` bytes, `headers` is left as it was: a head with some of the site's headers
+/// and not others (a Content-Security-Policy cut short, say) is not an answer to send.
+pub fn apply(
+    blocks: &[Block],
+    path: &str,
+    headers: &mut Vec<(HeaderName, Cow<'static, str>)>,
+) -> Result<(), TooLarge> {
+    let mut removed: Vec<&HeaderName> = Vec::new();
     let mut added: Vec<(HeaderName, String)> = Vec::new();
+    let mut size = 0;
     for block in blocks {
         let Some(captures) = block.pattern.matches(path) else {
             continue;
         };
         for name in &block.remove {
-            headers.retain(|(existing, _)| existing != name);
+            removed.push(name);
             added.retain(|(existing, _)| existing != name);
         }
-        for (name, value) in &block.set {
-            let value = captures.fill(value);
+        for (name, template) in &block.set {
+            // Counted as a field line: name, ": " and value (a joined value's ", " the same).
+            let line = name.as_str().len() + 2;
+            let room = MOST_ADDED.saturating_sub(size + line);
+            let value = captures
+                .fill(template, room)
+                .ok_or(TooLarge { line: block.line })?;
+            size += line + value.len();
             match added.iter_mut().find(|(existing, _)| existing == name) {
                 Some((_, joined)) => {
                     joined.push_str(", ");
@@ -106,10 +135,12 @@ pub fn apply(blocks: &[Block], path: &str, headers: &mut Vec<(HeaderName, Cow<'s
             }
         }
     }
+    headers.retain(|(existing, _)| !removed.contains(&existing));
     for (name, value) in added {
         headers.retain(|(existing, _)| *existing != name);
         headers.push((name, value.into()));
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -123,7 +154,7 @@ mod tests {
             (HeaderName::from("cache-control"), Cow::Borrowed("no-cache")),
             (HeaderName::from("x-powered-by"), Cow::Borrowed("lanai")),
         ];
-        apply(&blocks, path, &mut headers);
+        apply(&blocks, path, &mut headers).unwrap();
         headers
             .into_iter()
             .map(|(name, value)| (name.to_string(), value.into_owned()))
@@ -167,6 +198,26 @@ mod tests {
             applied(text, "/docs/intro"),
             pairs(&[("cache-control", "no-cache"), ("x-page", "intro")])
         );
+    }
+
+    #[test]
+    fn what_the_blocks_add_is_bounded_and_all_or_nothing() {
+        // Each block copies the path in twice; 100 of them and an 8 KiB path would add 1.6 MB.
+        let block = "/*\n  X-Echo: :splat:splat\n  X-Fixed: 1\n";
+        let (blocks, problems) = parse(&block.repeat(100));
+        assert!(problems.is_empty());
+        let mut headers = vec![(HeaderName::from("cache-control"), Cow::Borrowed("no-cache"))];
+        let long = format!("/{}", "a".repeat(8 * 1024));
+        let error = apply(&blocks, &long, &mut headers).unwrap_err();
+        // Blocks are three lines: the first three fit in 64 KiB (each adds 16 KiB and change), the fourth not.
+        assert_eq!(error, TooLarge { line: 10 });
+        assert_eq!(headers.len(), 1, "nothing is applied");
+        apply(&blocks, "/page", &mut headers).unwrap();
+        let added: usize = headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + 2 + value.len())
+            .sum();
+        assert!(added < MOST_ADDED, "{added}");
     }
 
     #[test]

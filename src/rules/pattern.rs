@@ -87,8 +87,10 @@ impl Pattern {
 
 impl Captures<'_> {
     /// `template` with `:splat` and each `:name` replaced by what was captured; unknown names stay as written.
-    pub fn fill(&self, template: &str) -> String {
-        let mut filled = String::with_capacity(template.len());
+    /// `None` once it would pass `most` bytes: a template that repeats a placeholder would otherwise copy the
+    /// request's path as many times, whatever the rules file's author meant.
+    pub fn fill(&self, template: &str, most: usize) -> Option<String> {
+        let mut filled = String::with_capacity(template.len().min(most));
         let mut rest = template;
         while let Some(colon) = rest.find(':') {
             filled.push_str(&rest[..colon]);
@@ -97,17 +99,10 @@ impl Captures<'_> {
                 .find(|character: char| !(character.is_ascii_alphanumeric() || character == '_'))
                 .unwrap_or(after.len());
             let name = &after[..name_len];
-            let value = if name == "splat" {
-                self.splat
-            } else {
-                self.named
-                    .iter()
-                    .find(|(placeholder, _)| *placeholder == name)
-                    .map(|&(_, value)| value)
-            };
-            match value {
-                Some(value) if !name.is_empty() => filled.push_str(value),
-                _ => {
+            match self.value(name) {
+                Some(value) if value.len() > most.saturating_sub(filled.len()) => return None,
+                Some(value) => filled.push_str(value),
+                None => {
                     filled.push(':');
                     filled.push_str(name);
                 }
@@ -115,7 +110,18 @@ impl Captures<'_> {
             rest = &after[name_len..];
         }
         filled.push_str(rest);
-        filled
+        (filled.len() <= most).then_some(filled)
+    }
+
+    /// What the placeholder `name` captured (`splat` is the splat's).
+    fn value(&self, name: &str) -> Option<&str> {
+        if name == "splat" {
+            return self.splat;
+        }
+        self.named
+            .iter()
+            .find(|(placeholder, _)| !name.is_empty() && *placeholder == name)
+            .map(|&(_, value)| value)
     }
 }
 
@@ -149,41 +155,80 @@ mod tests {
         let blog = pattern("/news/:year/:month/:slug");
         let captures = blog.matches("/news/2026/11/lanai").unwrap();
         assert_eq!(
-            captures.fill("/blog/:year-:month/:slug.html"),
+            captures.fill("/blog/:year-:month/:slug.html", 64).unwrap(),
             "/blog/2026-11/lanai.html"
         );
         assert!(blog.matches("/news/2026/11").is_none());
         assert!(blog.matches("/news/2026/11/a/b").is_none());
-        assert_eq!(captures.fill("/x/:unknown/:"), "/x/:unknown/:");
+        assert_eq!(captures.fill("/x/:unknown/:", 64).unwrap(), "/x/:unknown/:");
     }
 
     #[test]
     fn the_splat_takes_the_rest_or_nothing() {
         let news = pattern("/news/*");
         assert_eq!(
-            news.matches("/news/a/b.html").unwrap().fill("/blog/:splat"),
+            news.matches("/news/a/b.html")
+                .unwrap()
+                .fill("/blog/:splat", 64)
+                .unwrap(),
             "/blog/a/b.html"
         );
         assert_eq!(
-            news.matches("/news/a/").unwrap().fill("/blog/:splat"),
+            news.matches("/news/a/")
+                .unwrap()
+                .fill("/blog/:splat", 64)
+                .unwrap(),
             "/blog/a/"
         );
         assert_eq!(
-            news.matches("/news").unwrap().fill("/blog/:splat"),
+            news.matches("/news")
+                .unwrap()
+                .fill("/blog/:splat", 64)
+                .unwrap(),
             "/blog/"
         );
         assert!(news.matches("/newsroom").is_none());
         let everything = pattern("/*");
-        assert_eq!(everything.matches("/").unwrap().fill("/:splat"), "/");
         assert_eq!(
-            everything.matches("/a/b").unwrap().fill("/app/:splat"),
+            everything
+                .matches("/")
+                .unwrap()
+                .fill("/:splat", 64)
+                .unwrap(),
+            "/"
+        );
+        assert_eq!(
+            everything
+                .matches("/a/b")
+                .unwrap()
+                .fill("/app/:splat", 64)
+                .unwrap(),
             "/app/a/b"
         );
         let mixed = pattern("/shop/:id/*");
         assert_eq!(
-            mixed.matches("/shop/7/x/y").unwrap().fill("/p/:id/:splat"),
+            mixed
+                .matches("/shop/7/x/y")
+                .unwrap()
+                .fill("/p/:id/:splat", 64)
+                .unwrap(),
             "/p/7/x/y"
         );
+    }
+
+    #[test]
+    fn a_fill_stops_at_its_bound() {
+        let everything = pattern("/*");
+        let captures = everything.matches("/abcd").unwrap();
+        assert_eq!(
+            captures.fill(":splat-:splat", 9).as_deref(),
+            Some("abcd-abcd")
+        );
+        assert_eq!(captures.fill(":splat-:splat", 8), None);
+        assert_eq!(captures.fill("0123456789", 9), None);
+        let many = ":splat".repeat(100_000);
+        let huge = everything.matches("/a").unwrap();
+        assert_eq!(huge.fill(&many, 1000), None);
     }
 
     #[test]

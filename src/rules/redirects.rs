@@ -5,7 +5,11 @@
 
 use super::pattern::Pattern;
 use super::Problem;
+use crate::files::same_site_location;
 use crate::http::vocabulary::StatusCode;
+
+/// The longest target a rule may fill in (a Location, or a path to serve); a request path is at most 8 KiB.
+const MOST_TARGET: usize = 16 * 1024;
 
 #[derive(Debug)]
 pub struct Redirect {
@@ -77,6 +81,11 @@ fn parse_rule(line: &str) -> Result<Redirect, String> {
         }
     };
     let rewrites = matches!(status, StatusCode::Ok | StatusCode::NotFound);
+    if to.starts_with("//") || to.starts_with("/\\") {
+        return Err(format!(
+            "'{to}' names another site without a scheme; write the full https:// URL, or a path with one /"
+        ));
+    }
     let local = to.starts_with('/');
     if !(local || to.starts_with("http://") || to.starts_with("https://")) {
         return Err(format!("'{to}' is neither a path nor an http(s) URL"));
@@ -97,7 +106,9 @@ fn parse_rule(line: &str) -> Result<Redirect, String> {
 
 /// The outcome of the first rule that matches `path` and is not shadowed. `exists` tells whether the site
 /// serves something at `path` itself; it is asked at most once. `query` (with its `?`, or "") is kept when
-/// the rule's target has none.
+/// the rule's target has none. A redirect's Location starts with `//` or `/\` never: a rule to a path stays on
+/// the site whatever its placeholders captured (`/go/* /:splat` sends `/go//evil.com` to `/evil.com`); only a
+/// rule whose own target is an absolute URL leads elsewhere.
 pub fn find(
     rules: &[Redirect],
     path: &str,
@@ -113,7 +124,10 @@ pub fn find(
         if !rule.force && *shadowed.get_or_insert_with(|| exists.take().is_some_and(|ask| ask())) {
             continue;
         }
-        let mut target = captures.fill(&rule.to);
+        // A target that repeats a placeholder could copy the path without end: past the bound, no rule applies.
+        let Some(mut target) = captures.fill(&rule.to, MOST_TARGET) else {
+            continue;
+        };
         if !target.contains('?') {
             let before_fragment = target.find('#').unwrap_or(target.len());
             target.insert_str(before_fragment, query);
@@ -125,7 +139,7 @@ pub fn find(
             },
             status => Outcome::Redirect {
                 status,
-                location: target,
+                location: same_site_location(target),
             },
         });
     }
@@ -212,6 +226,59 @@ mod tests {
     }
 
     #[test]
+    fn what_a_placeholder_captures_never_leads_to_another_site() {
+        let rules = rules(
+            "/go/* /:splat 301\n/to/:where /:where/x 301\n/out/* https://example.org/:splat\n",
+        );
+        for (path, location) in [
+            ("/go//evil.com", "/evil.com?q"),
+            ("/go/\\evil.com", "/evil.com?q"),
+            ("/go/\\/evil.com/a", "/evil.com/a?q"),
+            ("/go/%2F%2Fevil.com", "/%2F%2Fevil.com?q"),
+            ("/go/fine", "/fine?q"),
+            ("/to/\\evil.com", "/evil.com/x?q"),
+            // The site owner's own absolute target is theirs to choose.
+            ("/out//evil.com", "https://example.org//evil.com?q"),
+        ] {
+            assert_eq!(
+                find(&rules, path, "?q", || false),
+                redirect(StatusCode::MovedPermanently, location),
+                "{path}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever the path, a rule to a path never yields a Location a browser reads as another site.
+        #[test]
+        fn a_rule_to_a_path_never_redirects_off_the_site(path in "/[/\\\\a.%:]{0,12}") {
+            let rules = rules("/* /:splat 301\n/:one/* /:one/:splat 302\n/:a/:b /:b 302\n");
+            if let Some(Outcome::Redirect { location, .. }) = find(&rules, &path, "", || false) {
+                proptest::prop_assert!(location.starts_with('/'), "{location}");
+                proptest::prop_assert!(
+                    !location.starts_with("//") && !location.starts_with("/\\"),
+                    "{path} -> {location}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_target_that_would_pass_its_bound_does_not_apply() {
+        let echo = format!("/{} 302", ":splat/".repeat(100));
+        let rules = rules(&format!("/* {echo}\n/x/* /fallback 301\n"));
+        let long = format!("/x/{}", "a".repeat(1000));
+        assert_eq!(
+            find(&rules, &long, "", || false),
+            redirect(StatusCode::MovedPermanently, "/fallback")
+        );
+        assert!(matches!(
+            find(&rules, "/x/a", "", || false),
+            Some(Outcome::Redirect { location, .. }) if location.len() < 700
+        ));
+    }
+
+    #[test]
     fn an_existing_file_shadows_a_rule_unless_it_is_forced() {
         let rules = rules("/page /elsewhere 301\n/* /index.html 200\n/forced /target 302!\n");
         let mut asked = 0;
@@ -241,11 +308,12 @@ mod tests {
     fn lines_that_cannot_be_used_are_reported_with_their_number() {
         let (rules, problems) = parse(
             "/ok /fine\n/only-one\n/bad /x 418\n/store id=:id /blog/:id 301\n/a b\n\
-             /proxy https://api.example.com/:splat 200\nhttps://old.example.com/* /new 301\n/a /b 301 extra\n",
+             /proxy https://api.example.com/:splat 200\nhttps://old.example.com/* /new 301\n/a /b 301 extra\n\
+             /cdn //cdn.example.com/x 302\n/back /\\evil.com 302\n",
         );
         assert_eq!(rules.len(), 1);
         let lines: Vec<usize> = problems.iter().map(|problem| problem.line).collect();
-        assert_eq!(lines, [2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(lines, [2, 3, 4, 5, 6, 7, 8, 9, 10]);
         assert!(problems[1].why.contains("418"), "{:?}", problems[1]);
     }
 }

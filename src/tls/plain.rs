@@ -3,7 +3,7 @@
 
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
-use crate::http::vocabulary::headers::{CACHE_CONTROL, CONTENT_TYPE, HOST, LOCATION};
+use crate::http::vocabulary::headers::{CACHE_CONTROL, CONTENT_TYPE, LOCATION};
 use crate::http::vocabulary::StatusCode;
 
 /// The page that explains how to trust the CA, and the certificate it links.
@@ -24,8 +24,9 @@ impl PlainHttp {
             (Some(_), CA_PAGE) => page(StatusCode::Ok, "text/html; charset=utf-8", CA_PAGE_HTML),
             (Some(pem), CA_CERTIFICATE) => page(StatusCode::Ok, "application/x-x509-ca-cert", pem),
             _ => {
+                // The authority the guard judged: an absolute-form target's stands for the Host field's.
                 let authority = request
-                    .header(HOST.as_str())
+                    .host()
                     .and_then(|host| std::str::from_utf8(host).ok())
                     .filter(|host| is_plain_authority(host))
                     .unwrap_or(&self.fallback_authority);
@@ -122,6 +123,15 @@ mod tests {
         assert_eq!(
             header(&response, "location"),
             Some("https://localhost:8443/")
+        );
+        // The absolute-form target's authority is what the guard judged, so it is what the Location names.
+        let response = answer(
+            &lanai_ca(),
+            "GET http://localhost:8443/x?y HTTP/1.1\r\nHost: evil.com\r\n\r\n",
+        );
+        assert_eq!(
+            header(&response, "location"),
+            Some("https://localhost:8443/x?y")
         );
         // A Host that could change the URL's meaning ("evil/x?") is a 400 at the parser already.
         assert!(parse(b"GET / HTTP/1.1\r\nHost: evil/x?\r\n\r\n").is_err());
