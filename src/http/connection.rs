@@ -6,7 +6,7 @@
 use super::access::{log_access, PartialLine, RequestLine};
 use super::handler::Handler;
 use super::input::InputBuffer;
-use super::request::{self, Body as RequestBody, Request};
+use super::request::{self, Body as RequestBody, Request, Version};
 use super::response::{encode_head, Body, Response};
 use super::send::{send, write_counted};
 use super::stream::{Stream, Timed};
@@ -251,6 +251,7 @@ where
                 if let Body::Proxied(forward) = response.body {
                     // The exchange needs the input buffer the request borrows: its line is kept as text.
                     let line = RequestLine(&request).to_string();
+                    let http10 = request.version == Version::Http10;
                     drop(witness);
                     input.consume(head_len);
                     let client = proxy::Client {
@@ -258,6 +259,7 @@ where
                         input,
                         address: peer.ip(),
                         stall: limits.write_stall,
+                        http10,
                     };
                     let exchanged = proxy::exchange(*forward, client, stop).await;
                     log_access(peer, line, exchanged.status, exchanged.body_bytes, started);

@@ -4,12 +4,12 @@
 //! events).
 
 use super::chunked::{self, Decoder};
+use super::client::{Client, ClientSide};
 use super::headers::ClientFraming;
 use super::upstream::{self, Framing};
-use super::Client;
 use crate::http::input::InputBuffer;
 use crate::http::request::Body;
-use crate::http::send::{write_all, write_counted};
+use crate::http::send::write_all;
 use crate::http::stream::Stream;
 use futures_lite::future;
 use std::time::{Duration, Instant};
@@ -123,11 +123,11 @@ async fn upload_chunked<S: Stream>(
 /// before a wait for the upstream (an event stream's client learns at once that it is open). While it waits for
 /// the upstream, it watches for the client leaving. The last piece is returned unsent, so the upstream
 /// connection can be handed back before the client sees the end and asks again.
-pub async fn download<S: Stream>(
+pub async fn download<C: ClientSide>(
     (framing, to_client): (Framing, ClientFraming),
     upstream: &mut upstream::Connection,
     reply: &mut InputBuffer,
-    client: &mut Client<'_, S>,
+    client: &mut C,
     timeout: Duration,
     head: Vec<u8>,
     written: &mut u64,
@@ -145,7 +145,7 @@ pub async fn download<S: Stream>(
     while !ended(left, &decoder) {
         if reply.is_empty() {
             if !out.is_empty() {
-                send_piece(client, &out, written).await?;
+                client.send_piece(&out, written).await?;
                 out.clear();
             }
             if read_upstream(upstream, reply, client, timeout).await? == 0 {
@@ -178,7 +178,7 @@ pub async fn download<S: Stream>(
         if ended(left, &decoder) {
             break;
         }
-        send_piece(client, &out, written).await?;
+        client.send_piece(&out, written).await?;
         out.clear();
     }
     if to_client == ClientFraming::Chunked {
@@ -187,29 +187,15 @@ pub async fn download<S: Stream>(
     Ok(out)
 }
 
-/// Writes a piece of the body to the client, and pushes it out: over TLS a piece may otherwise wait in the
-/// session for the next one, and each must go now (an event, say).
-pub async fn send_piece<S: Stream>(
-    client: &mut Client<'_, S>,
-    piece: &[u8],
-    written: &mut u64,
-) -> Result<(), Broken> {
-    write_counted(client.stream, piece, client.stall, written)
-        .await
-        .map_err(|_| Broken::Client)?;
-    let flushed = client.stream.flush(client.stall).await;
-    flushed.map_err(|_| Broken::Client)
-}
-
 /// How much a client may send ahead (its next pipelined requests) while lanai watches it during a response.
-const WATCHED_INPUT: usize = 8 * 1024;
+pub const WATCHED_INPUT: usize = 8 * 1024;
 
 /// Reads more of the upstream's answer, waiting at most `timeout`, unless the client leaves first: an idle
 /// event stream must not keep an upstream connection open for a client that is gone.
-async fn read_upstream<S: Stream>(
+async fn read_upstream<C: ClientSide>(
     upstream: &mut upstream::Connection,
     reply: &mut InputBuffer,
-    client: &mut Client<'_, S>,
+    client: &mut C,
     timeout: Duration,
 ) -> Result<usize, Broken> {
     let from_upstream = async {
@@ -218,16 +204,6 @@ async fn read_upstream<S: Stream>(
             .await
             .map_err(|_| Broken::Upstream)
     };
-    let client_left = async {
-        // What the client sends meanwhile stays in its input buffer for the next request.
-        let far = Instant::now() + Duration::from_secs(24 * 60 * 60);
-        while client.input.filled().len() < WATCHED_INPUT {
-            match client.input.read_from(client.stream, far).await {
-                Ok(0) | Err(_) => return Err(Broken::Client),
-                Ok(_) => {}
-            }
-        }
-        future::pending::<Result<usize, Broken>>().await
-    };
+    let client_left = async { Err(client.left().await) };
     future::or(from_upstream, client_left).await
 }

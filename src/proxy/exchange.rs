@@ -4,14 +4,12 @@
 //! or 504, named in the log and on the page; after it, the client's connection ends.
 
 use super::body::{self, Broken};
-use super::headers::{self, ClientFraming};
+use super::client::ClientSide;
+use super::headers::ClientFraming;
 use super::upstream::{self, Failure, Framing, ResponseHead};
-use super::{tunnel, Client, Forward};
+use super::Forward;
 use crate::http::input::InputBuffer;
 use crate::http::request::Body as RequestBody;
-use crate::http::response::{encode_head, Body};
-use crate::http::send::write_counted;
-use crate::http::stream::Stream;
 use crate::http::vocabulary::StatusCode;
 use crate::shutdown::Stop;
 
@@ -22,19 +20,9 @@ pub struct Exchanged {
     pub keep_alive: bool,
 }
 
-pub async fn exchange<S: Stream>(
-    forward: Forward,
-    mut client: Client<'_, S>,
-    stop: &Stop,
-) -> Exchanged {
+pub async fn exchange<C: ClientSide>(forward: Forward, mut client: C, stop: &Stop) -> Exchanged {
     if forward.expects_continue {
-        let _ = write_counted(
-            client.stream,
-            b"HTTP/1.1 100 Continue\r\n\r\n",
-            client.stall,
-            &mut 0,
-        )
-        .await;
+        client.send_continue().await;
     }
     let mut reply = InputBuffer::for_relay(body::RELAY_FIRST, body::RELAY_CHUNK);
     let (mut upstream, head, uploaded) = match send(&forward, &mut client, &mut reply).await {
@@ -51,12 +39,7 @@ pub async fn exchange<S: Stream>(
         }
     };
     let framing = head.framing(forward.head_only);
-    let to_client = match framing {
-        _ if head.status == 101 && forward.websocket => ClientFraming::Tunnel,
-        Framing::None | Framing::Length(_) => ClientFraming::Sized(head.advertised_length()),
-        Framing::Chunked | Framing::UntilClose if forward.http10 => ClientFraming::UntilClose,
-        Framing::Chunked | Framing::UntilClose => ClientFraming::Chunked,
-    };
+    let to_client = client.framing(framing, &head, head.status == 101 && forward.websocket);
     if head.status == 101 && to_client != ClientFraming::Tunnel {
         let cause = "it switched protocols unasked";
         return unusable(&mut client, &forward, StatusCode::BadGateway, cause, false).await;
@@ -64,24 +47,21 @@ pub async fn exchange<S: Stream>(
     let keep_alive = forward.keep_alive
         && uploaded
         && matches!(to_client, ClientFraming::Sized(_) | ClientFraming::Chunked);
-    let client_head = headers::client_head(
-        head.status,
-        &head.reason,
-        &head.fields,
-        to_client,
-        keep_alive,
-    );
+    let Ok(client_head) = client.start(&head, to_client, keep_alive).await else {
+        return Exchanged {
+            status: head.status,
+            body_bytes: 0,
+            keep_alive: false,
+        };
+    };
     let mut exchanged = Exchanged {
         status: head.status,
         body_bytes: 0,
         keep_alive: false,
     };
     if to_client == ClientFraming::Tunnel {
-        if write_counted(client.stream, &client_head, client.stall, &mut 0)
-            .await
-            .is_ok()
-        {
-            tunnel::join(&mut client, upstream, &mut reply, stop).await;
+        if client.send_piece(&client_head, &mut 0).await.is_ok() {
+            client.tunnel(upstream, &mut reply, stop).await;
         }
         return exchanged;
     }
@@ -105,7 +85,10 @@ pub async fn exchange<S: Stream>(
             if uploaded && head.keeps_alive && framing != Framing::UntilClose && reply.is_empty() {
                 forward.gateway.pool.give_back(upstream);
             }
-            let sent = body::send_piece(&mut client, &last_piece, &mut written).await;
+            let sent = match client.send_piece(&last_piece, &mut written).await {
+                Ok(()) => client.finish().await,
+                failed => failed,
+            };
             exchanged.keep_alive = keep_alive && sent.is_ok();
         }
         // Nothing reached the client yet (the body's start came with the head and was bad): a 502 can still say so.
@@ -134,18 +117,14 @@ enum Sending {
 /// Sends the request and reads the answer's head: on a kept-alive connection if the pool has one, and once more
 /// on a fresh connection when that one turns out closed and the request has no body (a body cannot be read from
 /// the client twice). Also says whether the whole request body went.
-async fn send<S: Stream>(
+async fn send<C: ClientSide>(
     forward: &Forward,
-    client: &mut Client<'_, S>,
+    client: &mut C,
     reply: &mut InputBuffer,
 ) -> Result<(upstream::Connection, ResponseHead, bool), Sending> {
     let gateway = &forward.gateway;
-    let proto = if client.stream.plain_socket().is_some() {
-        "http"
-    } else {
-        "https"
-    };
-    let head = forward.upstream_head(client.address, proto);
+    let proto = if client.over_tls() { "https" } else { "http" };
+    let head = forward.upstream_head(client.address(), proto);
     if let Some(mut pooled) = gateway.pool.take() {
         match attempt(forward, &head, &mut pooled, client, reply).await {
             Ok((answer, uploaded)) => return Ok((pooled, answer, uploaded)),
@@ -166,11 +145,11 @@ async fn send<S: Stream>(
 
 /// One try on one connection. An upstream that stops reading the body may still have answered (a 413, say): its
 /// answer is relayed, and the client's connection then ends.
-async fn attempt<S: Stream>(
+async fn attempt<C: ClientSide>(
     forward: &Forward,
     head: &[u8],
     stream: &mut upstream::Connection,
-    client: &mut Client<'_, S>,
+    client: &mut C,
     reply: &mut InputBuffer,
 ) -> Result<(ResponseHead, bool), Sending> {
     let timeout = forward.gateway.timeout;
@@ -180,7 +159,7 @@ async fn attempt<S: Stream>(
     {
         return Err(Sending::Upstream(Failure::Closed));
     }
-    let uploaded = match body::upload(forward.body, client, stream, timeout).await {
+    let uploaded = match client.upload(forward.body, stream, timeout).await {
         Ok(()) => true,
         Err(Broken::Client) => return Err(Sending::Client),
         Err(Broken::Upstream | Broken::UpstreamFraming) => false,
@@ -192,8 +171,8 @@ async fn attempt<S: Stream>(
 }
 
 /// The upstream gave no usable answer: a log line and a short page, both naming it and the cause.
-async fn unusable<S: Stream>(
-    client: &mut Client<'_, S>,
+async fn unusable<C: ClientSide>(
+    client: &mut C,
     forward: &Forward,
     status: StatusCode,
     cause: &str,
@@ -206,24 +185,11 @@ async fn unusable<S: Stream>(
 }
 
 /// Answers the client with `status` and a short page saying why.
-async fn fail<S: Stream>(
-    client: &mut Client<'_, S>,
+async fn fail<C: ClientSide>(
+    client: &mut C,
     status: StatusCode,
     why: &str,
     keep_alive: bool,
 ) -> Exchanged {
-    let response = super::page(status, why);
-    let mut out = Vec::new();
-    encode_head(&response, keep_alive, &mut out);
-    let head_len = out.len() as u64;
-    if let Body::Bytes(page) = &response.body {
-        out.extend_from_slice(page);
-    }
-    let mut written = 0;
-    let sent = write_counted(client.stream, &out, client.stall, &mut written).await;
-    Exchanged {
-        status: status.code(),
-        body_bytes: written.saturating_sub(head_len),
-        keep_alive: sent.is_ok() && keep_alive,
-    }
+    client.page(super::page(status, why), keep_alive).await
 }

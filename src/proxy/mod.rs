@@ -6,6 +6,7 @@
 
 mod body;
 mod chunked;
+mod client;
 mod exchange;
 mod headers;
 mod pool;
@@ -13,14 +14,15 @@ mod route;
 mod tunnel;
 mod upstream;
 
+pub use body::Broken;
 pub use chunked::{Decoder as ChunkedDecoder, Malformed as MalformedChunk, Step as ChunkedStep};
+pub use client::{Client, ClientSide};
 pub use exchange::{exchange, Exchanged};
+pub use headers::{end_to_end, ClientFraming};
 pub use upstream::{Failure, Framing, ResponseHead};
 
-use crate::http::input::InputBuffer;
-use crate::http::request::{Body as RequestBody, Request, Version};
+use crate::http::request::{Body as RequestBody, Request};
 use crate::http::response::{Body, Response};
-use crate::http::stream::Timed;
 use crate::http::vocabulary::headers::{CONTENT_LENGTH, CONTENT_TYPE};
 use crate::http::vocabulary::{Method, StatusCode};
 use headers::Forwarding;
@@ -116,7 +118,6 @@ impl Proxy {
                     .list("expect")
                     .any(|value| value.eq_ignore_ascii_case(b"100-continue")),
             keep_alive: request.keep_alive,
-            http10: request.version == Version::Http10,
         };
         Some(Response::new(
             StatusCode::Ok,
@@ -145,7 +146,6 @@ pub struct Forward {
     expects_continue: bool,
     /// Whether the client's connection may carry another request after this one.
     keep_alive: bool,
-    http10: bool,
 }
 
 impl Forward {
@@ -159,14 +159,4 @@ impl Forward {
             proto,
         )
     }
-}
-
-/// The client's side of an exchange, lent by the connection: a TCP socket or a TLS session on one.
-pub struct Client<'a, S> {
-    pub stream: &'a mut Timed<S>,
-    /// What the client sent after the request head: the body's start, perhaps more requests.
-    pub input: &'a mut InputBuffer,
-    pub address: IpAddr,
-    /// How long a write to the client, or a read of its body, may make no progress.
-    pub stall: Duration,
 }

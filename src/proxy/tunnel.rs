@@ -1,8 +1,8 @@
 //! After the upstream's `101 Switching Protocols`: bytes pass both ways unchanged until either side closes (or
 //! lanai stops); then both connections end, so neither side waits on a peer that is gone.
 
+use super::client::Client;
 use super::upstream;
-use super::Client;
 use crate::http::input::InputBuffer;
 use crate::http::send::write_all;
 use crate::http::stream::Stream;
