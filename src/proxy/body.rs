@@ -41,32 +41,32 @@ pub const RELAY_CHUNK: usize = 64 * 1024;
 /// How much the first read of an answer takes in: a head and a small body (an API's JSON, say).
 pub const RELAY_FIRST: usize = 8 * 1024;
 
-/// Sends the client's request body, as framed by `body`, on to the upstream (chunked stays chunked, a length
-/// stays the same length). Bytes after the body stay in the client's input: the next pipelined request.
+/// Sends an HTTP/1 client's request body, as framed by `body`, on to the upstream in lanai's framing (a length
+/// stays the same length, chunks are decoded and sent again as chunks). Bytes after the body stay in the
+/// client's input: the next pipelined request.
 pub async fn upload<S: Stream>(
     body: Body,
     client: &mut Client<'_, S>,
     upstream: &mut upstream::Connection,
     timeout: Duration,
 ) -> Result<(), Broken> {
+    let mut upload = Upload::new(body, upstream, timeout);
     match body {
-        Body::None => Ok(()),
-        Body::Length(length) => upload_length(length, client, upstream, timeout).await,
-        Body::Chunked => upload_chunked(client, upstream, timeout).await,
+        Body::None => {}
+        Body::Length(length) => upload_length(length, client, &mut upload).await?,
+        Body::Chunked => upload_chunked(client, &mut upload).await?,
     }
+    upload.end().await
 }
 
 /// What came with the head first, then straight from the socket, never reading past the body's end.
 async fn upload_length<S: Stream>(
     length: u64,
     client: &mut Client<'_, S>,
-    upstream: &mut upstream::Connection,
-    timeout: Duration,
+    upload: &mut Upload<'_>,
 ) -> Result<(), Broken> {
     let buffered = (client.input.filled().len() as u64).min(length) as usize;
-    write_all(upstream, &client.input.filled()[..buffered], timeout)
-        .await
-        .map_err(|_| Broken::Upstream)?;
+    upload.send(&client.input.filled()[..buffered]).await?;
     client.input.consume(buffered);
     let mut left = length - buffered as u64;
     let mut buffer = vec![0; (left as usize).min(RELAY_CHUNK)];
@@ -77,22 +77,18 @@ async fn upload_length<S: Stream>(
             Ok(0) | Err(_) => return Err(Broken::Client),
             Ok(read) => read,
         };
-        write_all(upstream, &buffer[..read], timeout)
-            .await
-            .map_err(|_| Broken::Upstream)?;
+        upload.send(&buffer[..read]).await?;
         left -= read as u64;
     }
     Ok(())
 }
 
-/// Decodes the chunks from the client's input and sends each on as a chunk of its own.
+/// Decodes the chunks from the client's input and sends each on.
 async fn upload_chunked<S: Stream>(
     client: &mut Client<'_, S>,
-    upstream: &mut upstream::Connection,
-    timeout: Duration,
+    upload: &mut Upload<'_>,
 ) -> Result<(), Broken> {
     let mut decoder = Decoder::new();
-    let mut out = Vec::new();
     while !decoder.is_done() {
         if client.input.is_empty() {
             let deadline = Instant::now() + client.stall;
@@ -103,19 +99,70 @@ async fn upload_chunked<S: Stream>(
         }
         let bytes = client.input.filled();
         let step = decoder.decode(bytes).map_err(|_| Broken::Client)?;
-        out.clear();
-        if !step.data.is_empty() {
-            chunked::encode_chunk(&bytes[step.data], &mut out);
-        }
-        if decoder.is_done() {
-            out.extend_from_slice(chunked::LAST_CHUNK);
-        }
+        upload.send(&bytes[step.data]).await?;
         client.input.consume(step.used);
-        write_all(upstream, &out, timeout)
-            .await
-            .map_err(|_| Broken::Upstream)?;
     }
     Ok(())
+}
+
+/// A request body on its way to the upstream, framed by lanai as the head it sent there says: exactly the
+/// length it announced, or chunks and the last chunk. Whatever protocol brought the body, the upstream reads
+/// one request.
+pub struct Upload<'a> {
+    upstream: &'a mut upstream::Connection,
+    /// The announced length, or `None` for chunks.
+    length: Option<u64>,
+    sent: u64,
+    timeout: Duration,
+    framed: Vec<u8>,
+}
+
+impl<'a> Upload<'a> {
+    pub fn new(body: Body, upstream: &'a mut upstream::Connection, timeout: Duration) -> Self {
+        let length = match body {
+            Body::None => Some(0),
+            Body::Length(length) => Some(length),
+            Body::Chunked => None,
+        };
+        Upload {
+            upstream,
+            length,
+            sent: 0,
+            timeout,
+            framed: Vec::new(),
+        }
+    }
+
+    /// Sends the body's next bytes; more than the announced length is the client's fault.
+    pub async fn send(&mut self, data: &[u8]) -> Result<(), Broken> {
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.sent += data.len() as u64;
+        let bytes = match self.length {
+            Some(length) if self.sent > length => return Err(Broken::Client),
+            Some(_) => data,
+            None => {
+                self.framed.clear();
+                chunked::encode_chunk(data, &mut self.framed);
+                &self.framed
+            }
+        };
+        write_all(self.upstream, bytes, self.timeout)
+            .await
+            .map_err(|_| Broken::Upstream)
+    }
+
+    /// Ends the body: the last chunk, or a check that the whole announced length went.
+    pub async fn end(self) -> Result<(), Broken> {
+        match self.length {
+            Some(length) if self.sent == length => Ok(()),
+            Some(_) => Err(Broken::Client),
+            None => write_all(self.upstream, chunked::LAST_CHUNK, self.timeout)
+                .await
+                .map_err(|_| Broken::Upstream),
+        }
+    }
 }
 
 /// Relays the upstream's body, framed as `framing`, to the client as `to_client` says, after the client's `head`;

@@ -14,12 +14,12 @@ mod route;
 mod tunnel;
 mod upstream;
 
-pub use body::Broken;
+pub use body::{Broken, Upload};
 pub use chunked::{Decoder as ChunkedDecoder, Malformed as MalformedChunk, Step as ChunkedStep};
 pub use client::{Client, ClientSide};
 pub use exchange::{exchange, Exchanged};
 pub use headers::{end_to_end, ClientFraming};
-pub use upstream::{Failure, Framing, ResponseHead};
+pub use upstream::{Connection as UpstreamConnection, Failure, Framing, ResponseHead};
 
 use crate::http::request::{Body as RequestBody, Request};
 use crate::http::response::{Body, Response};

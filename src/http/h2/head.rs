@@ -17,7 +17,9 @@ const CONNECTION_SPECIFIC: &[&str] = &[
 ];
 
 /// lanai's request for a stream's head, borrowing from it. A target that is not origin-form is malformed, as it
-/// is over HTTP/1 (`*` and authority-form have no meaning for a file server).
+/// is over HTTP/1 (`*` and authority-form have no meaning for a file server). `:authority` stands in the request
+/// as its Host field, so everything after this reads one host whatever the protocol; a Host field that names
+/// another is malformed (RFC 9113 §8.3.1).
 pub fn request<'a>(
     head: &'a http::request::Parts,
     ends_with_head: bool,
@@ -37,20 +39,36 @@ pub fn request<'a>(
             .and_then(|length| length.to_str().ok()?.parse().ok())
             .map_or(RequestBody::Chunked, RequestBody::Length)
     };
-    let fields = head
+    let mut fields: Vec<(&str, &[u8])> = head
         .headers
         .iter()
         .map(|(name, value)| (name.as_str(), value.as_bytes()))
         .collect();
-    let authority = head.uri.authority().map(|authority| authority.as_str());
+    if let Some(authority) = head.uri.authority() {
+        let authority = authority.as_str().as_bytes();
+        let host = header::HOST.as_str();
+        if fields
+            .iter()
+            .any(|&(name, value)| name == host && !value.eq_ignore_ascii_case(authority))
+        {
+            return Err(HeadError::Malformed);
+        }
+        fields.retain(|&(name, _)| name != host);
+        fields.push((host, authority));
+    }
     Request::new(
         head.method.as_str(),
         target,
-        authority,
+        None,
         Version::Http2,
         body,
         fields,
     )
+}
+
+/// Whether a field belongs to one HTTP/1 connection, and so has no place in HTTP/2.
+pub fn is_connection_specific(name: &str) -> bool {
+    CONNECTION_SPECIFIC.contains(&name)
 }
 
 /// The response head for `response`, whose content is `length` bytes when known: the same fields as over
@@ -88,7 +106,7 @@ const SERVER: &str = concat!("lanai/", env!("CARGO_PKG_VERSION"));
 /// cannot carry (logged: it comes from a rules file or --header).
 fn field(name: &HeaderName, value: &str) -> Option<(header::HeaderName, HeaderValue)> {
     let name_text = name.as_str();
-    if CONNECTION_SPECIFIC.contains(&name_text) {
+    if is_connection_specific(name_text) {
         return None;
     }
     match (
@@ -127,9 +145,39 @@ mod tests {
         assert_eq!(request.query(), "?x=1");
         assert_eq!(request.version.as_str(), "HTTP/2.0");
         assert_eq!(request.host(), Some(&b"localhost:8443"[..]));
+        assert_eq!(request.authority, None, "it stands as the Host field");
         assert!(request.named_host().is_some());
         assert_eq!(request.list("accept").count(), 2);
         assert_eq!(request.body, RequestBody::None);
+    }
+
+    #[test]
+    fn a_host_field_must_name_the_authority() {
+        let same = parts(
+            http::Request::get("https://LOCALHOST:8443/")
+                .header("host", "localhost:8443")
+                .body(())
+                .unwrap(),
+        );
+        let request = request(&same, true).unwrap();
+        assert_eq!(request.list("host").count(), 1);
+        let other = parts(
+            http::Request::get("https://localhost:8443/")
+                .header("host", "evil.example")
+                .body(())
+                .unwrap(),
+        );
+        assert_eq!(request(&other, true).unwrap_err(), HeadError::Malformed);
+        let host_only = parts(
+            http::Request::get("/x")
+                .header("host", "localhost")
+                .body(())
+                .unwrap(),
+        );
+        assert_eq!(
+            request(&host_only, true).unwrap().host(),
+            Some(&b"localhost"[..])
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod head;
 mod io;
+mod relay;
 
 use super::access::{log_access, RequestLine};
 use super::connection::Limits;
@@ -20,6 +21,7 @@ use super::request::{HeadError, MAX_HEAD};
 use super::response::{Body, Response};
 use super::stream::Stream;
 use crate::http::vocabulary::{Method, StatusCode};
+use crate::proxy;
 use crate::shutdown::Stop;
 use async_io::Timer;
 use async_std::task;
@@ -59,6 +61,7 @@ pub async fn serve<S, H>(
     S: Stream + 'static,
     H: Handler,
 {
+    let over_tls = stream.plain_socket().is_none();
     let io = H2Io::new(stream, replay, limits.write_stall);
     let handshake = h2::server::Builder::new()
         .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
@@ -116,7 +119,7 @@ pub async fn serve<S, H>(
                 let answering = answer(
                     request,
                     respond,
-                    peer,
+                    (peer, over_tls),
                     handler.clone(),
                     limits.clone(),
                     stop.clone(),
@@ -212,25 +215,33 @@ impl Drop for Answering {
 async fn answer<H: Handler>(
     request: http::Request<RecvStream>,
     mut respond: SendResponse<Bytes>,
-    peer: SocketAddr,
+    (peer, over_tls): (SocketAddr, bool),
     handler: Arc<H>,
     limits: Arc<Limits>,
     stop: Stop,
     _answering: Answering,
 ) {
     let started = Instant::now();
-    let (parts, body) = request.into_parts();
+    let (parts, mut body) = request.into_parts();
     let answered = AssertUnwindSafe(async {
         let request = match head::request(&parts, body.is_end_stream()) {
             Ok(request) => request,
             Err(error) => return refuse(&mut respond, &parts, error, peer, started),
         };
         let response = handler.respond(&request).await.settle().await;
-        let response = match response.body {
-            // Relaying an upstream's answer over HTTP/2 is not built yet.
-            Body::Proxied(_) => Response::status_page(StatusCode::BadGateway),
-            _ => response,
-        };
+        if let Body::Proxied(forward) = response.body {
+            let relay = relay::Relay {
+                body: &mut body,
+                respond: &mut respond,
+                sending: None,
+                address: peer.ip(),
+                over_tls,
+                stall: limits.write_stall,
+            };
+            let exchanged = proxy::exchange(*forward, relay, &stop).await;
+            let line = RequestLine(&request);
+            return log_access(peer, line, exchanged.status, exchanged.body_bytes, started);
+        }
         let status = response.status;
         let head_only = request.method == Some(Method::Head);
         let sent = send(&mut respond, response, head_only, &limits, &stop).await;
@@ -256,17 +267,8 @@ fn refuse(
     started: Instant,
 ) {
     let status = error.status();
-    let page = Response::status_page(status);
-    let length = page.body.content_length();
-    let head = head::response(&page, length);
-    let Body::Bytes(bytes) = page.body else {
-        unreachable!("a status page is bytes")
-    };
-    let sent = respond
-        .send_response(head, false)
-        .and_then(|mut stream| stream.send_data(Bytes::from(bytes), true));
+    let body_bytes = send_bytes(respond, Response::status_page(status)).unwrap_or(0);
     let line = format!("{} {} HTTP/2.0", parts.method, parts.uri);
-    let body_bytes = if sent.is_ok() { length.unwrap_or(0) } else { 0 };
     log_access(
         peer,
         super::access::PartialLine(line.as_bytes()),
@@ -274,6 +276,20 @@ fn refuse(
         body_bytes,
         started,
     );
+}
+
+/// Sends a response whose body is bytes in memory (a page of lanai's own) in one go; returns its length.
+fn send_bytes(respond: &mut SendResponse<Bytes>, page: Response) -> Result<u64, h2::Error> {
+    let length = page.body.content_length();
+    let head = head::response(&page, length);
+    let bytes = match page.body {
+        Body::Bytes(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    let body_bytes = bytes.len() as u64;
+    let mut stream = respond.send_response(head, false)?;
+    stream.send_data(bytes, true)?;
+    Ok(body_bytes)
 }
 
 /// Sends the response's head and, unless `head_only`, its body; returns the body bytes handed to the
