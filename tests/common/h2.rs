@@ -508,7 +508,8 @@ impl Frame {
     }
 
     /// The status of a HEADERS frame lanai sent, when HPACK spelled it with a static-table index (200, 204,
-    /// 206, 304, 400, 404, 500) — enough for tests that only need to tell answered from refused.
+    /// 206, 304, 400, 404, 500) or as a literal without Huffman coding: enough for tests that only need to tell
+    /// answered from refused.
     pub fn indexed_status(&self) -> Option<u16> {
         if self.kind != HEADERS {
             return None;
@@ -522,8 +523,9 @@ impl Frame {
             block = &block[5..];
         }
         // Skip dynamic-table size updates (001xxxxx) before the first field.
-        let first = block.iter().find(|byte| *byte & 0xe0 != 0x20)?;
-        match first {
+        let at = block.iter().position(|byte| *byte & 0xe0 != 0x20)?;
+        let block = &block[at..];
+        let indexed = match block[0] {
             0x88 => Some(200),
             0x89 => Some(204),
             0x8a => Some(206),
@@ -532,8 +534,54 @@ impl Frame {
             0x8d => Some(404),
             0x8e => Some(500),
             _ => None,
+        };
+        // A literal with :status's name (index 8 to 14): without indexing, never indexed, or indexed.
+        let literal = matches!(block[0] & 0xf0, 0x00 | 0x10)
+            && (8..=14).contains(&(block[0] & 0x0f))
+            || (0x48..=0x4e).contains(&block[0]);
+        if indexed.is_some() || !literal || block.len() < 2 {
+            return indexed;
+        }
+        let length = (block[1] & 0x7f) as usize;
+        let text = block.get(2..2 + length)?;
+        let digits = if block[1] & 0x80 != 0 {
+            huffman_digits(text)?
+        } else {
+            String::from_utf8(text.to_vec()).ok()?
+        };
+        digits.parse().ok()
+    }
+}
+
+/// Decodes an HPACK Huffman string made of digits only (RFC 7541 Appendix B: '0'-'2' are 5 bits, '3'-'9' 6).
+fn huffman_digits(bytes: &[u8]) -> Option<String> {
+    let bits: Vec<u8> = bytes
+        .iter()
+        .flat_map(|byte| (0..8).rev().map(move |shift| (byte >> shift) & 1))
+        .collect();
+    let mut text = String::new();
+    let mut at = 0;
+    while bits.len() - at >= 5 {
+        let code = |width: usize| {
+            bits[at..at + width]
+                .iter()
+                .fold(0u8, |value, bit| value << 1 | bit)
+        };
+        match code(5) {
+            0..=2 => {
+                text.push((b'0' + code(5)) as char);
+                at += 5;
+            }
+            _ if bits.len() - at >= 6 && (0x19..=0x1f).contains(&code(6)) => {
+                text.push((b'3' + code(6) - 0x19) as char);
+                at += 6;
+            }
+            // What is left is the padding: the most significant bits of EOS, all ones.
+            _ if bits[at..].iter().all(|bit| *bit == 1) => break,
+            _ => return None,
         }
     }
+    Some(text)
 }
 
 /// The bytes of one frame.
@@ -769,6 +817,7 @@ pub fn vm_rss_kib(pid: u32) -> u64 {
 /// went wrong.
 pub struct Bystander {
     stop: Arc<std::sync::atomic::AtomicBool>,
+    answered: Arc<std::sync::atomic::AtomicU32>,
     thread: std::thread::JoinHandle<Bystanding>,
 }
 
@@ -786,6 +835,8 @@ impl Bystander {
     pub fn start(addr: SocketAddr, target: &str, expected: &[u8]) -> Bystander {
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = stop.clone();
+        let answered = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counted = answered.clone();
         let request =
             format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         let expected = expected.to_vec();
@@ -824,17 +875,32 @@ impl Bystander {
                 })();
                 report.slowest = report.slowest.max(started.elapsed());
                 match outcome {
-                    Ok(()) => report.answered += 1,
+                    Ok(()) => {
+                        report.answered += 1;
+                        counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
                     Err(error) => report.failures.push(error),
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
             report
         });
-        Bystander { stop, thread }
+        Bystander {
+            stop,
+            answered,
+            thread,
+        }
     }
 
+    /// Stops once it has been answered at least three times (waiting up to 10 s for that, for an attack that was
+    /// over quickly), and reports.
     pub fn finish(self) -> Bystanding {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.answered.load(std::sync::atomic::Ordering::Relaxed) < 3
+            && Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
         self.thread.join().expect("the bystander's thread")
     }
