@@ -2,6 +2,7 @@
 //! started on it with `--port 0`, and a small raw-socket HTTP/1.x reader.
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod h2;
 pub mod upstream;
 
 use async_std::task;
