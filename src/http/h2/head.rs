@@ -159,8 +159,8 @@ mod tests {
                 .body(())
                 .unwrap(),
         );
-        let request = request(&same, true).unwrap();
-        assert_eq!(request.list("host").count(), 1);
+        let merged = request(&same, true).unwrap();
+        assert_eq!(merged.list("host").count(), 1);
         let other = parts(
             http::Request::get("https://localhost:8443/")
                 .header("host", "evil.example")
