@@ -99,7 +99,7 @@ else window.addEventListener("load", mark);
                         for rule in range(20))
         write(os.path.join(root, "css", name), f":root {{ --styles-applied: {index + 1}; }}\n{rules}")
     write(os.path.join(root, "index.html"), f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>module app</title>
+<html><head><meta charset="utf-8"><title>module app</title><link rel="icon" href="data:,">
 <script>performance.setResourceTimingBufferSize(10000);</script>
 {links}<script type="module" src="/src/main.js"></script>
 </head><body><h1>module app</h1><p id="status">loading</p></body></html>
