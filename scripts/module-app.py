@@ -70,7 +70,7 @@ def generate(root, modules=300, styles=8):
     first = levels[0]
     imports = "".join(f'import {{ weight as w{i} }} from "./{name}.js";\n' for i, name in enumerate(first))
     total = " + ".join(f"w{i}" for i in range(len(first)))
-    write(os.path.join(src, "main.js"), f"""// The entry: imports the tree, then marks the page once it has all loaded (scripts/module-app.py).
+    write(os.path.join(src, "main.js"), f"""// The entry: imports the tree, then marks the page when all has loaded.
 {imports}
 const modules = {total};
 const styles = {styles};
@@ -95,8 +95,8 @@ else window.addEventListener("load", mark);
     for index in range(styles):
         name = f"style-{index}.css"
         links += f'<link rel="stylesheet" href="/css/{name}">\n'
-        rules = "".join(f".block-{index}-{rule} {{ margin: {rule}px; padding: {index}px; color: #{index}{rule % 10}{rule % 10}; }}\n"
-                        for rule in range(20))
+        rules = "".join(f".block-{index}-{rule} {{ margin: {rule}px; padding: {index}px; "
+                        f"color: #{index}{rule % 10}{rule % 10}; }}\n" for rule in range(20))
         write(os.path.join(root, "css", name), f":root {{ --styles-applied: {index + 1}; }}\n{rules}")
     write(os.path.join(root, "index.html"), f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>module app</title><link rel="icon" href="data:,">
