@@ -41,7 +41,7 @@ impl Handler for App {
 
 impl App {
     async fn answer(&self, request: &Request<'_>) -> Response {
-        if let Some(refusal) = self.guard.check(request) {
+        if let Some(refusal) = self.guard.check(request).await {
             return refusal;
         }
         if let Some(answer) = self.live.as_ref().and_then(|live| live.respond(request)) {

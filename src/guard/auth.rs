@@ -1,22 +1,28 @@
 //! HTTP Basic authentication: `--auth USER:PASSWORD` and `--auth-file` (htpasswd with bcrypt or argon2id hashes).
 //! Without the right credentials every request gets `401` and a challenge.
 //!
-//! The handler is synchronous, and a bcrypt or argon2 check takes milliseconds to tens of milliseconds of CPU. So
-//! each set of credentials is hashed at most once: a success is remembered (by the SHA-256 of the header value,
-//! never the password), and so is a recent failure, since browsers resend the same header with every request.
-//! Hash checks take turns behind one lock, so however many new credentials arrive at once, at most one executor
-//! thread is busy hashing and the others go on serving.
+//! A bcrypt or argon2 check takes a quarter of a second of CPU (bcrypt cost 12), so it never runs on the
+//! executor: checks go through a bounded queue to one or two threads of their own (hashing.rs), and a request
+//! waits for its verdict without holding an executor thread; past the queue, `429` at once. Each set of
+//! credentials is hashed at most once: a success is remembered (by the SHA-256 of the header value, never the
+//! password), and so is a recent failure, since browsers resend the same header with every request; what is
+//! remembered is answered at once, whatever is being hashed. An unknown user is checked against a dummy as
+//! costly as the file's hashes (htpasswd.rs), so the time of a refusal does not tell which names exist.
+
+mod hashing;
+mod htpasswd;
 
 use crate::http::request::Request;
 use crate::http::response::Response;
-use crate::http::vocabulary::headers::{AUTHORIZATION, WWW_AUTHENTICATE};
+use crate::http::vocabulary::headers::{AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use crate::http::vocabulary::StatusCode;
-use argon2::password_hash::PasswordVerifier;
 use base64::Engine;
+use hashing::Hashing;
+use htpasswd::Users;
 use ring::digest::{digest, SHA256};
 use std::collections::{HashSet, VecDeque};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use subtle::ConstantTimeEq;
 
 const CHALLENGE: &str = "Basic realm=\"lanai\", charset=\"UTF-8\"";
@@ -24,46 +30,38 @@ const CHALLENGE: &str = "Basic realm=\"lanai\", charset=\"UTF-8\"";
 const MOST_REMEMBERED: usize = 1024;
 /// How many recently refused credentials are remembered.
 const MOST_REFUSED: usize = 256;
+/// Seconds a client turned away with `429` is asked to wait: about what a few queued checks take.
+const RETRY_SECONDS: &str = "1";
 
 type Digest = [u8; 32];
 
 pub struct Auth {
     /// `--auth` pairs, as the SHA-256 of `user:password`: compared in constant time, all of them every time.
     plain: Vec<Digest>,
-    /// `--auth-file` users and their hashes.
-    hashed: Vec<(String, Hash)>,
-    verified: Mutex<HashSet<Digest>>,
-    refused: Mutex<VecDeque<Digest>>,
-    /// Held while a hash is checked, so only one thread at a time spends its time on it.
-    hashing: Mutex<()>,
+    /// `--auth-file` users, checked off the executor; `None` without a file.
+    hashing: Option<Hashing>,
+    memory: Arc<Memory>,
 }
 
-enum Hash {
-    Bcrypt(String),
-    Argon2(String),
+/// User and password as a Basic header carries them.
+struct Credentials {
+    user: String,
+    password: String,
 }
 
-impl Hash {
-    /// The hash of one htpasswd line, if it is of a kind lanai can check.
-    fn parse(text: &str) -> Option<Hash> {
-        let bcrypt = ["$2y$", "$2b$", "$2a$"]
-            .iter()
-            .any(|prefix| text.starts_with(prefix));
-        if bcrypt && text.len() == 60 {
-            return Some(Hash::Bcrypt(text.to_string()));
-        }
-        if text.starts_with("$argon2") && argon2::PasswordHash::new(text).is_ok() {
-            return Some(Hash::Argon2(text.to_string()));
-        }
-        None
-    }
+enum Verdict {
+    Allowed,
+    Refused,
+    /// Too many checks wait already: try again later.
+    Busy,
+}
 
-    fn accepts(&self, password: &str) -> bool {
-        match self {
-            Hash::Bcrypt(hash) => bcrypt::verify(password, hash).unwrap_or(false),
-            Hash::Argon2(hash) => argon2::Argon2::default()
-                .verify_password(password.as_bytes(), hash.as_str())
-                .is_ok(),
+impl From<bool> for Verdict {
+    fn from(accepted: bool) -> Verdict {
+        if accepted {
+            Verdict::Allowed
+        } else {
+            Verdict::Refused
         }
     }
 }
@@ -85,50 +83,88 @@ impl Auth {
                 }
             }
         }
-        let hashed = match file {
-            Some(path) => read_htpasswd(path)?,
-            None => Vec::new(),
+        let memory = Arc::new(Memory::default());
+        let hashing = match file {
+            Some(path) => Some(Hashing::start(Users::read(path)?, memory.clone())?),
+            None => None,
         };
         Ok(Some(Auth {
             plain,
-            hashed,
-            verified: Mutex::new(HashSet::new()),
-            refused: Mutex::new(VecDeque::new()),
-            hashing: Mutex::new(()),
+            hashing,
+            memory,
         }))
     }
 
-    /// `None` lets the request through; otherwise the `401` to answer with.
-    pub fn check(&self, request: &Request<'_>) -> Option<Response> {
-        let allowed = request
-            .header(AUTHORIZATION.as_str())
-            .is_some_and(|value| self.accepts(value));
-        (!allowed).then(|| {
-            Response::status_page(StatusCode::Unauthorized).with_header(WWW_AUTHENTICATE, CHALLENGE)
-        })
+    /// `None` lets the request through; otherwise the `401` (or, when too many checks wait, the `429`) to answer
+    /// with.
+    pub async fn check(&self, request: &Request<'_>) -> Option<Response> {
+        match self.verdict(request.header(AUTHORIZATION.as_str())).await {
+            Verdict::Allowed => None,
+            Verdict::Refused => Some(
+                Response::status_page(StatusCode::Unauthorized)
+                    .with_header(WWW_AUTHENTICATE, CHALLENGE),
+            ),
+            Verdict::Busy => Some(
+                Response::status_page(StatusCode::TooManyRequests)
+                    .with_header(RETRY_AFTER, RETRY_SECONDS),
+            ),
+        }
     }
 
-    fn accepts(&self, header: &[u8]) -> bool {
-        let key = sha256(header);
-        if lock(&self.verified).contains(&key) {
-            return true;
-        }
-        if lock(&self.refused).contains(&key) {
-            return false;
-        }
-        let Some((user, password)) = basic_credentials(header) else {
-            return false;
+    async fn verdict(&self, header: Option<&[u8]>) -> Verdict {
+        let Some(header) = header else {
+            return Verdict::Refused;
         };
-        let pair = format!("{user}:{password}");
-        let presented = sha256(pair.as_bytes());
+        let key = sha256(header);
+        if let Some(accepted) = self.memory.recall(&key) {
+            return accepted.into();
+        }
+        let Some(credentials) = basic_credentials(header) else {
+            return Verdict::Refused;
+        };
+        if self.is_plain_pair(&credentials) {
+            self.memory.remember(key, true);
+            return Verdict::Allowed;
+        }
+        match &self.hashing {
+            Some(hashing) => hashing.check(key, credentials).await,
+            None => {
+                self.memory.remember(key, false);
+                Verdict::Refused
+            }
+        }
+    }
+
+    fn is_plain_pair(&self, credentials: &Credentials) -> bool {
+        let presented = sha256(format!("{}:{}", credentials.user, credentials.password).as_bytes());
         // No early exit: the time taken does not tell which entry, if any, matched.
-        let plain_match = self
+        let found = self
             .plain
             .iter()
             .fold(subtle::Choice::from(0), |found, known| {
                 found | known.ct_eq(&presented)
             });
-        let accepted = bool::from(plain_match) || self.accepts_hashed(&key, &user, &password);
+        found.into()
+    }
+}
+
+/// The verdicts already reached, by the SHA-256 of the header value. Each lock is held for one set operation,
+/// never while a hash is checked.
+#[derive(Default)]
+struct Memory {
+    verified: Mutex<HashSet<Digest>>,
+    refused: Mutex<VecDeque<Digest>>,
+}
+
+impl Memory {
+    fn recall(&self, key: &Digest) -> Option<bool> {
+        if lock(&self.verified).contains(key) {
+            return Some(true);
+        }
+        lock(&self.refused).contains(key).then_some(false)
+    }
+
+    fn remember(&self, key: Digest, accepted: bool) {
         if accepted {
             let mut verified = lock(&self.verified);
             if verified.len() >= MOST_REMEMBERED {
@@ -142,16 +178,6 @@ impl Auth {
             }
             refused.push_back(key);
         }
-        accepted
-    }
-
-    fn accepts_hashed(&self, key: &Digest, user: &str, password: &str) -> bool {
-        let Some((_, hash)) = self.hashed.iter().find(|(known, _)| known == user) else {
-            return false;
-        };
-        let _turn = lock(&self.hashing);
-        // Another thread may have checked the same credentials while this one waited for its turn.
-        lock(&self.verified).contains(key) || hash.accepts(password)
     }
 }
 
@@ -171,7 +197,7 @@ fn sha256(bytes: &[u8]) -> Digest {
 
 /// User and password of an `Authorization: Basic …` value (the scheme in any case, RFC 9110 §11.1), decoded as
 /// UTF-8, as the challenge's charset asks browsers to send them.
-fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
+fn basic_credentials(value: &[u8]) -> Option<Credentials> {
     let value = std::str::from_utf8(value).ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -182,42 +208,10 @@ fn basic_credentials(value: &[u8]) -> Option<(String, String)> {
         .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (user, password) = text.split_once(':')?;
-    Some((user.to_string(), password.to_string()))
-}
-
-/// The users of an htpasswd file: `user:hash` lines, blank lines and `#` comments skipped.
-fn read_htpasswd(path: &Path) -> Result<Vec<(String, Hash)>, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        format!(
-            "cannot read the --auth-file '{}': {error}; give an htpasswd file",
-            path.display()
-        )
-    })?;
-    let mut users = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let at = || format!("--auth-file '{}', line {}", path.display(), index + 1);
-        let Some((user, hash)) = line.split_once(':') else {
-            return Err(format!("{}: expected USER:HASH", at()));
-        };
-        let Some(hash) = Hash::parse(hash) else {
-            return Err(format!(
-                "{}: the hash of '{user}' is of a kind lanai cannot check; use bcrypt (htpasswd -nbB USER PASSWORD) or $argon2id$",
-                at()
-            ));
-        };
-        users.push((user.to_string(), hash));
-    }
-    if users.is_empty() {
-        return Err(format!(
-            "--auth-file '{}' names no user; add USER:HASH lines (htpasswd -nbB USER PASSWORD)",
-            path.display()
-        ));
-    }
-    Ok(users)
+    Some(Credentials {
+        user: user.to_string(),
+        password: password.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -232,7 +226,7 @@ mod tests {
         }
         raw.push_str("\r\n");
         let (request, _) = parse(raw.as_bytes()).unwrap().unwrap();
-        auth.check(&request).map(|response| response.status.code())
+        async_std::task::block_on(auth.check(&request)).map(|response| response.status.code())
     }
 
     fn basic(pair: &str) -> String {
@@ -284,17 +278,14 @@ mod tests {
     }
 
     #[test]
-    fn bad_options_and_files_are_one_sentence() {
+    fn bad_options_are_one_sentence() {
         assert!(Auth::from_options(&["nocolon".into()], None).is_err());
         assert!(Auth::from_options(&[":pw".into()], None).is_err());
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("htpasswd");
-        std::fs::write(&path, "ann:$apr1$abc$def\n").unwrap();
-        let error = Auth::from_options(&[], Some(&path)).err().unwrap();
-        assert!(
-            error.contains("line 1") && error.contains("htpasswd -nbB"),
-            "{error}"
-        );
+        let error = Auth::from_options(&[], Some(&dir.path().join("missing")))
+            .err()
+            .unwrap();
+        assert!(error.contains("cannot read the --auth-file"), "{error}");
         assert!(Auth::from_options(&[], None).unwrap().is_none());
     }
 }

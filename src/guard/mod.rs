@@ -30,9 +30,14 @@ impl Guard {
     }
 
     /// The answer for a request that may not pass, or `None` to let it through.
-    pub fn check(&self, request: &Request<'_>) -> Option<Response> {
-        self.check_host(request)
-            .or_else(|| self.auth.as_ref().and_then(|auth| auth.check(request)))
+    pub async fn check(&self, request: &Request<'_>) -> Option<Response> {
+        if let Some(refusal) = self.check_host(request) {
+            return Some(refusal);
+        }
+        match &self.auth {
+            Some(auth) => auth.check(request).await,
+            None => None,
+        }
     }
 
     /// True when --auth or --auth-file asks for credentials.
