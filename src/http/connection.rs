@@ -9,7 +9,7 @@ use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request, Version};
 use super::response::{encode_head, Body, Response};
 use super::send::{send, write_counted};
-use super::stream::{Stream, Timed};
+use super::stream::{Stream, Timed, LINGER_BYTES, LINGER_TIME};
 use crate::http::vocabulary::headers::RETRY_AFTER;
 use crate::http::vocabulary::{Method, StatusCode};
 use crate::proxy;
@@ -26,10 +26,6 @@ use std::time::{Duration, Instant};
 
 /// A request body up to this size is read and thrown away so the connection can go on; a larger one closes it.
 const MAX_DISCARDED_BODY: u64 = 1 << 20;
-/// After an error response, how long and how much we keep reading so the client sees our answer instead of a
-/// reset caused by its unread bytes.
-const LINGER_TIME: Duration = Duration::from_secs(2);
-const LINGER_BYTES: usize = 256 * 1024;
 
 pub struct Limits {
     /// Time allowed to receive a whole request head: from the connection's start for its first request, from

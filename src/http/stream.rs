@@ -13,6 +13,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+/// Before a connection closes, how long and how much lanai keeps reading (and dropping) what the client still
+/// sends, so the client sees lanai's last answer instead of a reset caused by its unread bytes.
+pub const LINGER_TIME: Duration = Duration::from_secs(2);
+pub const LINGER_BYTES: usize = 256 * 1024;
+
 /// A byte stream a connection can be served over.
 pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send {
     /// Ready when a read would not wait (data, the end of the stream or an error). A TCP socket waits for this

@@ -2,10 +2,12 @@
 //! types the `h2` crate sends (lowercase names, none of HTTP/1's connection fields).
 
 use crate::http::request::{Body as RequestBody, HeadError, Request, Version};
-use crate::http::response::Response;
 use crate::http::vocabulary::headers::HeaderName;
 use crate::http::vocabulary::StatusCode;
+use bytes::Bytes;
 use http::header::{self, HeaderValue};
+use std::borrow::Cow;
+use std::cell::RefCell;
 
 /// Fields that belong to one HTTP/1 connection and are not allowed in HTTP/2 (RFC 9113 §8.2.2).
 const CONNECTION_SPECIFIC: &[&str] = &[
@@ -71,50 +73,76 @@ pub fn is_connection_specific(name: &str) -> bool {
     CONNECTION_SPECIFIC.contains(&name)
 }
 
-/// The response head for `response`, whose content is `length` bytes when known: the same fields as over
-/// HTTP/1 (Server, Date, the response's own, Content-Length), spelled the HTTP/2 way.
-pub fn response(response: &Response, length: Option<u64>) -> http::Response<()> {
+/// The response head for a response of `status` with `fields`, whose content is `length` bytes when known: the
+/// same fields as over HTTP/1 (Server, Date, the response's own, Content-Length), spelled the HTTP/2 way. It runs
+/// for every stream, so it copies no value it can take: owned values are moved, static ones borrowed.
+pub fn response(
+    status: StatusCode,
+    fields: Vec<(HeaderName, Cow<'static, str>)>,
+    length: Option<u64>,
+) -> http::Response<()> {
     let mut head = http::Response::new(());
-    *head.status_mut() = http::StatusCode::from_u16(response.status.code())
+    *head.status_mut() = http::StatusCode::from_u16(status.code())
         .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-    let fields = head.headers_mut();
-    fields.insert(header::SERVER, HeaderValue::from_static(SERVER));
-    let mut date = Vec::with_capacity(29);
-    crate::http::date::append_now(&mut date);
-    if let Ok(date) = HeaderValue::from_bytes(&date) {
-        fields.insert(header::DATE, date);
-    }
-    for (name, value) in &response.headers {
-        if let Some((name, value)) = field(name, value) {
-            fields.append(name, value);
+    let map = head.headers_mut();
+    map.reserve(fields.len() + 3);
+    map.insert(header::SERVER, HeaderValue::from_static(SERVER));
+    map.insert(header::DATE, date_now());
+    for (name, value) in fields {
+        if let Some((name, value)) = field(&name, value) {
+            map.append(name, value);
         }
     }
     // 204 and 304 have no content, and must not claim a length of 0 (RFC 9110 §8.6).
-    let no_content = matches!(
-        response.status,
-        StatusCode::NoContent | StatusCode::NotModified
-    );
+    let no_content = matches!(status, StatusCode::NoContent | StatusCode::NotModified);
     if let (Some(length), false) = (length, no_content) {
-        fields.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        map.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     }
     head
+}
+
+thread_local! {
+    /// The Date value of the current second, made once per second per thread.
+    static DATE: RefCell<(Vec<u8>, Option<HeaderValue>)> = const { RefCell::new((Vec::new(), None)) };
+}
+
+fn date_now() -> HeaderValue {
+    let mut now = Vec::with_capacity(29);
+    crate::http::date::append_now(&mut now);
+    DATE.with(|cached| {
+        let mut cached = cached.borrow_mut();
+        match &cached.1 {
+            Some(value) if cached.0 == now => value.clone(),
+            _ => {
+                let value = HeaderValue::from_maybe_shared(Bytes::copy_from_slice(&now))
+                    .unwrap_or(HeaderValue::from_static(""));
+                *cached = (now, Some(value.clone()));
+                value
+            }
+        }
+    })
 }
 
 const SERVER: &str = concat!("lanai/", env!("CARGO_PKG_VERSION"));
 
 /// One of the response's fields as HTTP/2 sends it; `None` for a connection-specific one, or a value HTTP/2
 /// cannot carry (logged: it comes from a rules file or --header).
-fn field(name: &HeaderName, value: &str) -> Option<(header::HeaderName, HeaderValue)> {
+fn field(name: &HeaderName, value: Cow<'static, str>) -> Option<(header::HeaderName, HeaderValue)> {
     let name_text = name.as_str();
     if is_connection_specific(name_text) {
         return None;
     }
+    let bytes = match value {
+        Cow::Borrowed(text) => Bytes::from_static(text.as_bytes()),
+        Cow::Owned(text) => Bytes::from(text),
+    };
     match (
         header::HeaderName::from_bytes(name_text.as_bytes()),
-        HeaderValue::from_str(value),
+        HeaderValue::from_maybe_shared(bytes.clone()),
     ) {
         (Ok(name), Ok(value)) => Some((name, value)),
         _ => {
+            let value = String::from_utf8_lossy(&bytes);
             log::warn!("the field '{name_text}: {value}' cannot be sent over HTTP/2; left out");
             None
         }
@@ -124,7 +152,7 @@ fn field(name: &HeaderName, value: &str) -> Option<(header::HeaderName, HeaderVa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::response::Body;
+    use crate::http::response::{Body, Response};
     use crate::http::vocabulary::headers::{CONTENT_TYPE, ETAG};
 
     fn parts(request: http::Request<()>) -> http::request::Parts {
@@ -219,7 +247,7 @@ mod tests {
             .with_header(CONTENT_TYPE, "text/plain")
             .with_header(ETAG, "\"1\"")
             .with_header(crate::http::vocabulary::headers::CONNECTION, "close");
-        let head = super::response(&response, Some(5));
+        let head = super::response(response.status, response.headers, Some(5));
         assert_eq!(head.status(), 200);
         let fields = head.headers();
         assert_eq!(fields["content-type"], "text/plain");
@@ -232,10 +260,11 @@ mod tests {
 
     #[test]
     fn no_content_claims_no_length() {
-        let response = Response::new(StatusCode::NotModified, Body::Empty);
-        assert!(super::response(&response, Some(0))
-            .headers()
-            .get("content-length")
-            .is_none());
+        assert!(
+            super::response(StatusCode::NotModified, Vec::new(), Some(0))
+                .headers()
+                .get("content-length")
+                .is_none()
+        );
     }
 }

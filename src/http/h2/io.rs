@@ -3,12 +3,12 @@
 //! connection that always has more to read yields its thread now and then, so a flood of frames (a CONTINUATION
 //! flood) cannot hold an executor thread: tokio's task budget does that for h2 under tokio, and there is none here.
 
-use crate::http::stream::Stream;
+use crate::http::stream::{Stream, LINGER_BYTES, LINGER_TIME};
 use async_io::Timer;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::io::ReadBuf;
 
@@ -23,6 +23,8 @@ pub struct H2Io<S> {
     stall: Duration,
     /// Set while a write waits for room: when the stall time is up it fails.
     stalled: Option<Timer>,
+    /// Once h2 has closed the writing side: until when, and how much more, the client's bytes are drained.
+    lingering: Option<(Timer, usize)>,
 }
 
 impl<S: Stream> H2Io<S> {
@@ -33,6 +35,7 @@ impl<S: Stream> H2Io<S> {
             reads_in_a_row: 0,
             stall,
             stalled: None,
+            lingering: None,
         }
     }
 
@@ -115,9 +118,32 @@ impl<S: Stream> tokio::io::AsyncWrite for H2Io<S> {
         this.after_write(context, flushed)
     }
 
+    /// Closes the writing side, then drains what the client still sends for a little while: closing a socket with
+    /// unread input resets the connection, which can destroy the last frames (a GOAWAY) before the client reads
+    /// them.
     fn poll_shutdown(self: Pin<&mut Self>, context: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let closed = Pin::new(&mut this.stream).poll_close(context);
-        this.after_write(context, closed)
+        if this.lingering.is_none() {
+            let closed = Pin::new(&mut this.stream).poll_close(context);
+            ready!(this.after_write(context, closed))?;
+            this.lingering = Some((Timer::after(LINGER_TIME), 0));
+        }
+        let Some((deadline, drained)) = this.lingering.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let mut scratch = [0u8; 4096];
+        while *drained < LINGER_BYTES {
+            match Pin::new(&mut this.stream).poll_read(context, &mut scratch) {
+                Poll::Ready(Ok(0) | Err(_)) => break,
+                Poll::Ready(Ok(read)) => *drained += read,
+                Poll::Pending => {
+                    return match Pin::new(deadline).poll(context) {
+                        Poll::Pending => Poll::Pending,
+                        Poll::Ready(_) => Poll::Ready(Ok(())),
+                    };
+                }
+            }
+        }
+        Poll::Ready(Ok(()))
     }
 }

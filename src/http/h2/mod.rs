@@ -238,7 +238,7 @@ async fn answer<H: Handler>(
                 over_tls,
                 stall: limits.write_stall,
             };
-            let exchanged = proxy::exchange(*forward, relay, &stop).await;
+            let exchanged = Box::pin(proxy::exchange(*forward, relay, &stop)).await;
             let line = RequestLine(&request);
             return log_access(peer, line, exchanged.status, exchanged.body_bytes, started);
         }
@@ -281,7 +281,7 @@ fn refuse(
 /// Sends a response whose body is bytes in memory (a page of lanai's own) in one go; returns its length.
 fn send_bytes(respond: &mut SendResponse<Bytes>, page: Response) -> Result<u64, h2::Error> {
     let length = page.body.content_length();
-    let head = head::response(&page, length);
+    let head = head::response(page.status, page.headers, length);
     let bytes = match page.body {
         Body::Bytes(bytes) => Bytes::from(bytes),
         _ => Bytes::new(),
@@ -309,14 +309,20 @@ async fn send(
             response.status,
             StatusCode::NoContent | StatusCode::NotModified
         );
-    let Ok(mut stream) = respond.send_response(head::response(&response, length), no_body) else {
+    let Response {
+        status,
+        headers,
+        body,
+    } = response;
+    let Ok(mut stream) = respond.send_response(head::response(status, headers, length), no_body)
+    else {
         return 0;
     };
     if no_body {
         return 0;
     }
-    let endless = matches!(response.body, Body::EventStream(_));
-    let mut pieces = Pieces::new(response.body);
+    let endless = matches!(body, Body::EventStream(_));
+    let mut pieces = Pieces::new(body);
     let mut written = 0;
     loop {
         let next = async { Some(pieces.next().await) };
