@@ -341,9 +341,13 @@ async fn send(
         };
         match next.or(reset).or(stopped).await {
             Some(Ok(Some(piece))) => {
-                if send_piece(&mut stream, piece, limits.write_stall, &mut written)
+                // The piece that completes a body of known length ends the stream itself.
+                let last = length.is_some_and(|length| written + piece.len() as u64 >= length);
+                let stall = limits.write_stall;
+                if send_piece(&mut stream, piece, last, stall, &mut written)
                     .await
                     .is_err()
+                    || last
                 {
                     return written;
                 }
@@ -361,11 +365,12 @@ async fn send(
     written
 }
 
-/// Sends `piece` as the client's window lets it through; fails when the stream is gone or its window stays
-/// shut for `stall` (the stream is then reset).
+/// Sends `piece` as the client's window lets it through, its last frame ending the stream when `ends_stream`;
+/// fails when the stream is gone or its window stays shut for `stall` (the stream is then reset).
 async fn send_piece(
     stream: &mut SendStream<Bytes>,
     mut piece: Bytes,
+    ends_stream: bool,
     stall: Duration,
     written: &mut u64,
 ) -> Result<(), ()> {
@@ -374,7 +379,9 @@ async fn send_piece(
         let capacity = window(stream, stall).await?;
         let now = piece.split_to(capacity.min(piece.len()));
         *written += now.len() as u64;
-        stream.send_data(now, false).map_err(drop)?;
+        stream
+            .send_data(now, ends_stream && piece.is_empty())
+            .map_err(drop)?;
     }
     Ok(())
 }

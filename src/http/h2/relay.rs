@@ -107,9 +107,15 @@ impl ClientSide for Relay<'_> {
         if piece.is_empty() {
             return Ok(());
         }
-        send_piece(sending, Bytes::copy_from_slice(piece), self.stall, written)
-            .await
-            .map_err(|()| Broken::Client)
+        send_piece(
+            sending,
+            Bytes::copy_from_slice(piece),
+            false,
+            self.stall,
+            written,
+        )
+        .await
+        .map_err(|()| Broken::Client)
     }
 
     async fn finish(&mut self) -> Result<(), Broken> {
