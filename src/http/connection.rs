@@ -47,16 +47,19 @@ pub const WRITE_STALL: Duration = Duration::from_secs(30);
 /// each argument twice in its future (as passed, and moved into its body), and every idle connection pays for
 /// that room.
 #[allow(clippy::manual_async_fn)]
-pub fn serve<S, H>(
+pub fn serve<S, H, P, F>(
     stream: S,
     peer: SocketAddr,
     handler: Arc<H>,
     limits: Arc<Limits>,
     stop: Stop,
-) -> impl Future<Output = Option<Handoff<S, H>>> + Send
+    prior_knowledge: P,
+) -> impl Future<Output = ()> + Send
 where
     S: Stream,
     H: Handler,
+    P: FnOnce(Handoff<S, H>) -> F + Send,
+    F: Future<Output = ()> + Send,
 {
     // Made here, outside the future, so that the future holds it once (not also the stream it is made of).
     let mut connection = Connection {
@@ -80,15 +83,18 @@ where
         .catch_unwind()
         .await;
         match served {
-            Ok(Ended::Closed) => None,
-            Ok(Ended::PriorKnowledge) => Some(Handoff {
-                replay: connection.input.filled().to_vec(),
-                stream: connection.stream.into_inner(),
-                peer,
-                handler,
-                limits,
-                stop,
-            }),
+            Ok(Ended::Closed) => {}
+            Ok(Ended::PriorKnowledge) => {
+                let handoff = Handoff {
+                    replay: connection.input.filled().to_vec(),
+                    stream: connection.stream.into_inner(),
+                    peer,
+                    handler,
+                    limits,
+                    stop,
+                };
+                prior_knowledge(handoff).await
+            }
             Err(panic) => {
                 let during = match panic_note.into_inner() {
                     Ok(Some(line)) => format!("\"{line}\""),
@@ -98,14 +104,13 @@ where
                     "{peer}: panic while answering {during}: {}; that connection was closed",
                     panic_message(&*panic)
                 );
-                None
             }
         }
     }
 }
 
-/// A connection that opened with HTTP/2's preface (prior knowledge), handed back with what was read of it, for
-/// HTTP/2 to serve.
+/// A connection that opened with HTTP/2's preface (prior knowledge), handed on with what was read of it, for
+/// HTTP/2 to serve (`serve`'s `prior_knowledge`).
 pub struct Handoff<S, H> {
     pub stream: S,
     pub replay: Vec<u8>,

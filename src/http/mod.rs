@@ -31,7 +31,8 @@ use stream::Stream;
 pub const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
 /// Serves a connection whose protocol was not agreed beforehand: HTTP/1.x, or HTTP/2 when it opens with the
-/// preface. HTTP/2's state is boxed, so a connection that stays HTTP/1 carries none of it.
+/// preface. HTTP/2's state is boxed, so a connection that stays HTTP/1 carries none of it; nor is HTTP/1's future
+/// wrapped in another (an `async` block that awaited it would hold it twice: 976 bytes a connection, not 448).
 pub fn serve<S, H>(
     stream: S,
     peer: SocketAddr,
@@ -43,13 +44,9 @@ where
     S: Stream + 'static,
     H: Handler,
 {
-    let http1 = connection::serve(stream, peer, handler, limits, stop);
-    async move {
-        if let Some(to) = http1.await {
-            Box::pin(h2::serve(
-                to.stream, to.replay, to.peer, to.handler, to.limits, to.stop,
-            ))
-            .await
-        }
-    }
+    connection::serve(stream, peer, handler, limits, stop, |to| {
+        Box::pin(h2::serve(
+            to.stream, to.replay, to.peer, to.handler, to.limits, to.stop,
+        ))
+    })
 }
