@@ -53,6 +53,12 @@ pub struct Decoder {
     state: State,
 }
 
+impl Default for Decoder {
+    fn default() -> Decoder {
+        Decoder::new()
+    }
+}
+
 impl Decoder {
     pub fn new() -> Decoder {
         Decoder {
