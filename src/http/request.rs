@@ -191,18 +191,14 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, HeadError> {
     let length = match status {
         Ok(httparse::Status::Complete(length)) => length,
         Ok(httparse::Status::Partial) | Err(_) => {
-            check_incomplete(buf)?;
+            check_limits(buf)?;
             return status.map(|_| None);
         }
     };
-    if length > MAX_HEAD {
-        return Err(HeadError::HeadTooLarge);
-    }
+    // The limits a head still arriving is held to, so the answer never depends on how TCP cut the bytes.
+    check_limits(&buf[..length])?;
     let method_text = head.method.ok_or(HeadError::Malformed)?;
     let (authority, target) = origin_form(head.path.ok_or(HeadError::Malformed)?)?;
-    if target.len() > MAX_REQUEST_LINE {
-        return Err(HeadError::RequestLineTooLong);
-    }
     let version = match head.version {
         Some(0) => Version::Http10,
         Some(1) => Version::Http11,
@@ -268,8 +264,9 @@ impl<'buf> Request<'buf> {
     }
 }
 
-/// Limits that must hold even before the head is complete, so a client cannot make us buffer without end.
-fn check_incomplete(buf: &[u8]) -> Result<(), HeadError> {
+/// The request line and head limits. They must hold even before the head is complete, so a client cannot make
+/// us buffer without end.
+fn check_limits(buf: &[u8]) -> Result<(), HeadError> {
     let line_end = buf.iter().position(|&byte| byte == b'\n');
     if line_end.unwrap_or(buf.len()) > MAX_REQUEST_LINE {
         return Err(HeadError::RequestLineTooLong);
@@ -603,6 +600,19 @@ mod tests {
             "a".repeat(MAX_HEAD)
         );
         assert_eq!(error(&big_field), HeadError::HeadTooLarge);
+        // A line over the limit whose target alone is not: refused whole as when it comes in pieces.
+        let long_line_short_target = format!(
+            "GET /{} HTTP/1.1\r\nHost: h\r\n\r\n",
+            "a".repeat(MAX_REQUEST_LINE - 10)
+        );
+        assert_eq!(
+            error(&long_line_short_target),
+            HeadError::RequestLineTooLong
+        );
+        assert_eq!(
+            error(&long_line_short_target[..long_line_short_target.len() - 1]),
+            HeadError::RequestLineTooLong
+        );
         let many_fields = format!(
             "GET / HTTP/1.1\r\nHost: h\r\n{}\r\n",
             "X: y\r\n".repeat(MAX_HEADERS)

@@ -5,14 +5,14 @@
 //! body (body), or join a WebSocket tunnel (tunnel). Header rules are in headers, prefixes and targets in route.
 
 mod body;
-mod chunked;
+pub mod chunked;
 mod client;
 mod exchange;
-mod headers;
+pub mod headers;
 mod pool;
 mod route;
 mod tunnel;
-mod upstream;
+pub mod upstream;
 
 pub use body::{Broken, Upload};
 pub use chunked::{Decoder as ChunkedDecoder, Malformed as MalformedChunk, Step as ChunkedStep};
@@ -138,8 +138,8 @@ fn page(status: StatusCode, why: &str) -> Response {
 pub struct Forward {
     gateway: Arc<Gateway>,
     /// The upstream request's head but for X-Forwarded-For (see headers::start_head).
-    head: Vec<u8>,
-    forwarded_for: Option<Vec<u8>>,
+    pub head: Vec<u8>,
+    pub forwarded_for: Option<Vec<u8>>,
     body: RequestBody,
     head_only: bool,
     websocket: bool,
