@@ -143,7 +143,9 @@ fn open_runs_browser_with_the_url_and_a_failure_keeps_serving() {
             .args([path.as_str(), "--port", "0", "--quiet", "--open"]),
     );
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !record.exists() && Instant::now() < deadline {
+    // The shell creates the file before it writes the line: wait for the whole line.
+    let written = || std::fs::read_to_string(&record).is_ok_and(|text| text.ends_with('\n'));
+    while !written() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     let opened = std::fs::read_to_string(&record).expect("the fake browser ran");
