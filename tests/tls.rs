@@ -5,12 +5,10 @@
 mod common;
 
 use common::{exercise_root, lanai, Server, INDEX_BODY};
-use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::sync::Arc;
 use tempfile::TempDir;
 
 /// lanai with `args` and its data folder in `data`.
@@ -46,19 +44,9 @@ fn https_get(
     root_pem: &str,
     target: &str,
 ) -> Result<(String, Vec<u8>, Vec<CertificateDer<'static>>), String> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(root_pem.as_bytes()) {
-        roots.add(cert.unwrap()).unwrap();
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let config = common::h2::client_config(root_pem, &[b"http/1.1"]);
     let server_name = ServerName::try_from(name.to_string()).unwrap();
-    let client = rustls::ClientConnection::new(Arc::new(config), server_name).unwrap();
+    let client = rustls::ClientConnection::new(config, server_name).unwrap();
     let socket = common::connect_to(addr);
     let mut tls = rustls::StreamOwned::new(client, socket);
     // An IPv6 literal goes in brackets in Host (RFC 3986); a bare one is a 400.
