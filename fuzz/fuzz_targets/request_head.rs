@@ -4,6 +4,7 @@
 #![no_main]
 
 use lanai::http::request::{parse, Request, MAX_HEAD};
+use lanai_fuzz::end_head;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -70,13 +71,7 @@ fn encode(request: &Request<'_>) -> Vec<u8> {
     head.push(b' ');
     head.extend_from_slice(request.version.as_str().as_bytes());
     head.extend_from_slice(b"\r\n");
-    for (name, value) in &request.fields {
-        head.extend_from_slice(name.as_bytes());
-        head.extend_from_slice(b": ");
-        head.extend_from_slice(value);
-        head.extend_from_slice(b"\r\n");
-    }
-    head.extend_from_slice(b"\r\n");
+    end_head(&mut head, request.fields.iter().copied());
     head
 }
 

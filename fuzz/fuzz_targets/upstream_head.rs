@@ -8,7 +8,7 @@
 use lanai::http::request::MAX_HEAD;
 use lanai::proxy::headers::{client_head, ClientFraming};
 use lanai::proxy::upstream::{Framing, ResponseHead};
-use lanai_fuzz::{lengths_say, values};
+use lanai_fuzz::{end_head, lengths_say, values};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -39,13 +39,11 @@ fn encode(head: &ResponseHead) -> Vec<u8> {
     // Only an HTTP/1.1 answer keeps the connection; one that does not is written as 1.0, which means the same.
     let version = if head.keeps_alive { "1.1" } else { "1.0" };
     let mut bytes = format!("HTTP/{version} {:03} {}\r\n", head.status, head.reason).into_bytes();
-    for (name, value) in &head.fields {
-        bytes.extend_from_slice(name.as_bytes());
-        bytes.extend_from_slice(b": ");
-        bytes.extend_from_slice(value);
-        bytes.extend_from_slice(b"\r\n");
-    }
-    bytes.extend_from_slice(b"\r\n");
+    let fields = head.fields.iter();
+    end_head(
+        &mut bytes,
+        fields.map(|(name, value)| (name.as_str(), value.as_slice())),
+    );
     bytes
 }
 

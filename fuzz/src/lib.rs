@@ -18,6 +18,12 @@ pub fn request_head(target: &[u8], fields: &[(&str, &[u8])]) -> Vec<u8> {
     let mut head = b"GET ".to_vec();
     head.extend_from_slice(target);
     head.extend_from_slice(b" HTTP/1.1\r\nHost: localhost\r\n");
+    end_head(&mut head, fields.iter().map(|&(name, value)| (name, value)));
+    head
+}
+
+/// Appends `fields`, a line each, and the blank line that ends a head.
+pub fn end_head<'a>(head: &mut Vec<u8>, fields: impl IntoIterator<Item = (&'a str, &'a [u8])>) {
     for (name, value) in fields {
         head.extend_from_slice(name.as_bytes());
         head.extend_from_slice(b": ");
@@ -25,7 +31,6 @@ pub fn request_head(target: &[u8], fields: &[(&str, &[u8])]) -> Vec<u8> {
         head.extend_from_slice(b"\r\n");
     }
     head.extend_from_slice(b"\r\n");
-    head
 }
 
 /// The request lanai reads from `head`, when it reads a whole one.
