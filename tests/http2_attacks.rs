@@ -80,6 +80,9 @@ fn settled(raw: &mut Raw) {
     );
 }
 
+/// lanai's SETTINGS_MAX_CONCURRENT_STREAMS.
+const STREAM_CAP: u32 = 256;
+
 #[test]
 fn streams_over_the_cap_are_refused() {
     let server = Server::start(&[]);
@@ -87,10 +90,10 @@ fn streams_over_the_cap_are_refused() {
     // A window of 0: lanai cannot send any body, so every stream it answers stays open.
     let mut raw = Raw::connect(server.addr, &[(SETTINGS_INITIAL_WINDOW_SIZE, 0)]);
     settled(&mut raw);
-    for index in 0..101 {
+    for index in 0..=STREAM_CAP {
         raw.get(1 + 2 * index, INDEX);
     }
-    // The first hundred are taken: their heads come (the bodies wait for window); the 101st is refused.
+    // The first STREAM_CAP are taken: their heads come (the bodies wait for window); the next is refused.
     let mut heads = Vec::new();
     let mut resets = Vec::new();
     let (_, seen) = raw.until(Duration::from_secs(10), |frame| {
@@ -99,15 +102,23 @@ fn streams_over_the_cap_are_refused() {
             RST_STREAM => resets.push((frame.stream, frame.reset())),
             _ => {}
         }
-        heads.len() >= 100 && !resets.is_empty()
+        heads.len() >= STREAM_CAP as usize && !resets.is_empty()
     });
-    assert_eq!(resets, [(201, Some(REFUSED_STREAM))], "{}", summary(&seen));
+    let refused = 1 + 2 * STREAM_CAP;
+    assert_eq!(
+        resets,
+        [(refused, Some(REFUSED_STREAM))],
+        "{}",
+        summary(&seen)
+    );
     heads.sort();
     assert_eq!(
         heads,
-        (0..100).map(|index| 1 + 2 * index).collect::<Vec<u32>>()
+        (0..STREAM_CAP)
+            .map(|index| 1 + 2 * index)
+            .collect::<Vec<u32>>()
     );
-    assert_served(&bystander.finish(), "101 streams at once");
+    assert_served(&bystander.finish(), "one stream over the cap");
 }
 
 #[test]
