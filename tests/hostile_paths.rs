@@ -75,10 +75,13 @@ fn a_rule_that_names_another_site_without_a_scheme_is_skipped_with_its_line() {
     server.log_line(&["_redirects:1:", "https://"]);
 }
 
+#[cfg(unix)]
 const RULES: &str = "/show /_redirects 200\n/show-through /sub/_headers 200\n";
+#[cfg(unix)]
 const HEADERS: &str = "/*\n  X-Secret-Rule: yes\n";
 
 /// Whether an answer carries either rules file's text.
+#[cfg(unix)]
 fn leaks(body: &[u8]) -> bool {
     let body = String::from_utf8_lossy(body);
     body.contains("/show /_redirects") || body.contains("X-Secret-Rule")
@@ -184,6 +187,7 @@ fn a_long_path_copied_into_many_header_blocks_is_bounded() {
 }
 
 /// Sends a GET for each target on one kept-alive connection; returns the statuses.
+#[cfg(target_os = "linux")]
 fn keep_alive_statuses(server: &Server, targets: impl Iterator<Item = String>) -> Vec<u16> {
     let mut reader = ReplyReader::new(server.connect());
     targets
