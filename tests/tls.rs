@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::h2::print_ca;
 use common::{exercise_root, lanai, Server, INDEX_BODY};
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::io::{Read, Write};
@@ -23,17 +24,6 @@ fn start(data: &Path, args: &[&str]) -> Server {
             .args([path.as_str(), "--port", "0", "--quiet"])
             .args(args),
     )
-}
-
-fn print_ca(data: &Path) -> String {
-    let output = lanai()
-        .env("XDG_DATA_HOME", data)
-        .env("HOME", data)
-        .arg("--print-ca")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    String::from_utf8(output.stdout).unwrap()
 }
 
 /// A GET over TLS to `addr`, asking for `name`, trusting only `root_pem`. Returns the head, the body and the
