@@ -119,8 +119,8 @@ pub fn apply(
             added.retain(|(existing, _)| existing != name);
         }
         for (name, template) in &block.set {
-            // Counted as a field line: name, ": " and value (a joined value's ", " the same).
-            let line = name.as_str().len() + 2;
+            // Counted as a field line: name, ": ", value and CRLF (a joined value's ", " the same, over).
+            let line = name.as_str().len() + 4;
             let room = MOST_ADDED.saturating_sub(size + line);
             let value = captures
                 .fill(template, room)
