@@ -79,7 +79,7 @@ impl ClientSide for Relay<'_> {
         *answer.status_mut() = status;
         let fields = answer.headers_mut();
         for (name, value) in proxy::end_to_end(&head.fields) {
-            // What HTTP/2 cannot carry (a connection-specific field, a name in capitals is fine) is left out.
+            // What HTTP/2 cannot carry (a connection-specific field, an invalid name or value) is left out.
             if let (Ok(name), Ok(value)) = (
                 HeaderName::from_bytes(name.as_bytes()),
                 HeaderValue::from_bytes(value),
@@ -128,11 +128,11 @@ impl ClientSide for Relay<'_> {
     }
 
     async fn left(&mut self) -> Broken {
-        let reset = match self.sending.as_mut() {
+        // Whatever the reason the stream was reset with, the client is gone.
+        let _ = match self.sending.as_mut() {
             Some(sending) => future::poll_fn(|context| sending.poll_reset(context)).await,
             None => future::poll_fn(|context| self.respond.poll_reset(context)).await,
         };
-        let _ = reset;
         Broken::Client
     }
 
