@@ -380,6 +380,14 @@ fn an_https_upstream_signed_by_a_trusted_authority_is_proxied_websockets_too() {
     let server = lanai_trusting(&certificates.path("ca.pem"), &upstream.url(), &[]);
     let reply = server.get("/api/echo?x=1");
     assert_eq!(reply.status, 200, "{}", text(&reply.body));
+    let again = server.get("/api/echo");
+    let connection = reply.header("X-Upstream-Connection");
+    assert!(connection.is_some());
+    assert_eq!(
+        again.header("X-Upstream-Connection"),
+        connection,
+        "the TLS connection is kept and used again"
+    );
     let body = text(&reply.body);
     assert!(body.contains("target /api/echo?x=1\n"), "{body}");
     assert!(

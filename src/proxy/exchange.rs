@@ -25,7 +25,6 @@ pub async fn exchange<C: ClientSide>(forward: Forward, mut client: C, stop: &Sto
         client.send_continue().await;
     }
     let mut reply = InputBuffer::for_relay(body::RELAY_FIRST, body::RELAY_CHUNK);
-    let proto = if client.over_tls() { "https" } else { "http" };
     let (mut upstream, mut head, uploaded) = match send(&forward, &mut client, &mut reply).await {
         Ok(sent) => sent,
         Err(Sending::Client) => {
@@ -39,7 +38,7 @@ pub async fn exchange<C: ClientSide>(forward: Forward, mut client: C, stop: &Sto
             return unusable(&mut client, &forward, failure.status(), &cause, keep_alive).await;
         }
     };
-    forward.rewrite_answer(&mut head.fields, proto);
+    forward.rewrite_answer(&mut head.fields, client.scheme());
     let framing = head.framing(forward.head_only);
     let to_client = client.framing(framing, &head, head.status == 101 && forward.websocket);
     if head.status == 101 && to_client != ClientFraming::Tunnel {
@@ -123,8 +122,7 @@ async fn send<C: ClientSide>(
     reply: &mut InputBuffer,
 ) -> Result<(upstream::Connection, ResponseHead, bool), Sending> {
     let gateway = &forward.gateway;
-    let proto = if client.over_tls() { "https" } else { "http" };
-    let head = forward.upstream_head(client.address(), proto);
+    let head = forward.upstream_head(client.address(), client.scheme());
     if let Some(mut pooled) = gateway.pool.take() {
         match attempt(forward, &head, &mut pooled, client, reply).await {
             Ok((answer, uploaded)) => return Ok((pooled, answer, uploaded)),
