@@ -159,6 +159,11 @@ pub struct Options {
     #[arg(long)]
     pub print_ca: bool,
 
+    /// Replace lanai's local CA and its certificate with new ones, then exit; devices that trusted
+    /// the old CA must install the new one
+    #[arg(long)]
+    pub new_ca: bool,
+
     /// Ask for this user name and password (HTTP Basic) before serving anything; repeatable
     #[arg(long = "auth", value_name = "USER:PASSWORD", action = ArgAction::Append)]
     pub auth: Vec<String>,

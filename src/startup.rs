@@ -31,9 +31,8 @@ const NO_INDEX_NOTE: &str =
 
 /// Runs lanai as `options` say until it is stopped.
 pub fn run(options: Options) -> Result<(), String> {
-    if options.print_ca {
-        print!("{}", LocalCa::open(&authority::data_folder()?)?.cert_pem);
-        return Ok(());
+    if options.print_ca || options.new_ca {
+        return print_ca(&options);
     }
     let root = document_root(&options)?;
     size_executor(&options);
@@ -72,14 +71,18 @@ pub fn run(options: Options) -> Result<(), String> {
     let scheme = if https { "https" } else { "http" };
     let urls = lan::urls(scheme, address, &lan_addresses, host_name.as_deref());
     let local_ca = (https && options.tls_cert.is_none())
-        .then(|| LocalCa::open(&authority::data_folder()?))
+        .then(|| LocalCa::open(&authority::data_folder()?, host_name.as_deref()))
         .transpose()?;
+    if let Some(warning) = local_ca.as_ref().and_then(LocalCa::warning) {
+        log::warn!("{warning}");
+    }
+    let serves_ca = local_ca.is_some();
     let ips: Vec<IpAddr> = lan_addresses.iter().map(|address| address.ip).collect();
     let tls = https
         .then(|| {
             tls_for(
                 &options,
-                local_ca.as_ref(),
+                local_ca,
                 &ips,
                 host_name.as_deref(),
                 &urls,
@@ -87,7 +90,7 @@ pub fn run(options: Options) -> Result<(), String> {
             )
         })
         .transpose()?;
-    announce(&options, &site, &urls, live.is_some(), local_ca.is_some());
+    announce(&options, &site, &urls, live.is_some(), serves_ca);
     if guard.asks_for_credentials() && !https && !address.ip().is_loopback() {
         log::warn!(
             "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
@@ -148,6 +151,30 @@ fn document_root(options: &Options) -> Result<PathBuf, String> {
     Ok(root)
 }
 
+/// --print-ca and --new-ca: the local CA's certificate on stdout (made first if there is none, or new with
+/// --new-ca), and what the user should know about it on stderr.
+fn print_ca(options: &Options) -> Result<(), String> {
+    let folder = authority::data_folder()?;
+    let host_name = lan::host_name();
+    let ca = if options.new_ca {
+        let ca = LocalCa::replace(&folder, host_name.as_deref())?;
+        eprintln!(
+            "lanai made a new local CA in '{}'; devices that trusted the old one must install this one (start lanai with --https and open the CA page it names)",
+            folder.display()
+        );
+        ca
+    } else {
+        LocalCa::open(&folder, host_name.as_deref())?
+    };
+    if let Some(warning) = ca.warning() {
+        eprintln!("warning: {warning}");
+    }
+    if options.print_ca {
+        print!("{}", ca.cert_pem);
+    }
+    Ok(())
+}
+
 /// --workers, or one thread per CPU.
 fn size_executor(options: &Options) {
     let workers = options.workers.map_or_else(
@@ -161,14 +188,14 @@ fn size_executor(options: &Options) {
 /// TLS with the local CA's leaf for every name this machine answers to, or with --tls-cert and --tls-key.
 fn tls_for(
     options: &Options,
-    local_ca: Option<&LocalCa>,
+    local_ca: Option<LocalCa>,
     ips: &[IpAddr],
     host_name: Option<&str>,
     urls: &Urls,
     guard: &Arc<Guard>,
 ) -> Result<Arc<Tls>, String> {
     let source = match (local_ca, &options.tls_cert, &options.tls_key) {
-        (Some(ca), _, _) => tls::Source::LocalCa(ca, tls::leaf_names(ips, host_name)),
+        (Some(ca), _, _) => tls::Source::LocalCa(Box::new(ca), tls::leaf_names(ips, host_name)),
         (None, Some(cert), Some(key)) => tls::Source::Files { cert, key },
         _ => return Err("--tls-cert needs --tls-key".to_string()),
     };
