@@ -5,6 +5,7 @@
 
 use crate::app::App;
 use crate::cli::Options;
+use crate::devices::{self, Devices};
 use crate::files::Site;
 use crate::guard::auth::Auth;
 use crate::guard::host::HostPolicy;
@@ -18,7 +19,7 @@ use crate::rules::Rules;
 use crate::server::{self, Settings};
 use crate::shutdown::{self, Stop};
 use crate::tls::authority::{self, LocalCa};
-use crate::tls::{self, plain, Tls};
+use crate::tls::{self, Tls};
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -112,6 +113,9 @@ pub fn run(options: Options) -> Result<(), String> {
     };
     let app = App {
         guard,
+        devices: local_ca.map(|ca| Devices {
+            ca_pem: ca.cert_pem,
+        }),
         live,
         proxy,
         rules,
@@ -175,16 +179,16 @@ fn tls_for(
     Tls::new(source, urls.local_authority(), guard.clone()).map(Arc::new)
 }
 
-/// The start-up lines on stdout: where lanai serves, the LAN URLs and QR code, the CA page, and the note for a
-/// root without index.html.
+/// The start-up lines on stdout: where lanai serves, the LAN URLs and QR code, the start page for devices, and
+/// the note for a root without index.html.
 fn announce(options: &Options, site: &Site, urls: &Urls, live: bool, local_ca: bool) {
     let live_note = if live { " with live reload" } else { "" };
-    let ca_page = local_ca.then(|| urls.plain_url(plain::CA_PAGE));
+    let start_page = local_ca.then_some(devices::START_PAGE);
     let qr = lan::wants_qr_code(options.quiet, std::io::stdout().is_terminal());
     let mut announcement = urls.announcement(
         &platform::shown(&site.root).display().to_string(),
         live_note,
-        ca_page.as_deref(),
+        start_page,
         qr,
     );
     if !options.listing && !site.root.join("index.html").is_file() {
