@@ -53,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'lanai' -ScriptBlock {
             [CompletionResult]::new('--cors', '--cors', [CompletionResultType]::ParameterName, 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights')
             [CompletionResult]::new('--isolate', '--isolate', [CompletionResultType]::ParameterName, 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer')
             [CompletionResult]::new('--live', '--live', [CompletionResultType]::ParameterName, 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)')
+            [CompletionResult]::new('--no-console', '--no-console', [CompletionResultType]::ParameterName, 'With --live, keep the pages'' console to themselves: by default their errors and warnings (and console.log with -v) are printed here, under the device''s name')
             [CompletionResult]::new('--no-compress', '--no-compress', [CompletionResultType]::ParameterName, 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No access log (warnings and errors are still printed); the later of this and --verbose wins')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No access log (warnings and errors are still printed); the later of this and --verbose wins')

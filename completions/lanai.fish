@@ -32,6 +32,7 @@ complete -c lanai -l follow-symlinks -d 'Follow symbolic links that lead outside
 complete -c lanai -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
 complete -c lanai -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
 complete -c lanai -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
+complete -c lanai -l no-console -d 'With --live, keep the pages\' console to themselves: by default their errors and warnings (and console.log with -v) are printed here, under the device\'s name'
 complete -c lanai -l no-compress -d 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'
 complete -c lanai -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
 complete -c lanai -s v -l verbose -d 'More detail in the log, such as why a path was refused; repeat for more'

@@ -121,6 +121,11 @@ pub struct Options {
     #[arg(long)]
     pub live: bool,
 
+    /// With --live, keep the pages' console to themselves: by default their errors and warnings (and
+    /// console.log with -v) are printed here, under the device's name
+    #[arg(long)]
+    pub no_console: bool,
+
     /// Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)
     #[arg(long)]
     pub no_compress: bool,

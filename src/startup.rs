@@ -12,6 +12,7 @@ use crate::guard::host::HostPolicy;
 use crate::guard::Guard;
 use crate::http::connection::{Limits, WRITE_STALL};
 use crate::lan::{self, Urls};
+use crate::live::console::Console;
 use crate::live::Live;
 use crate::platform;
 use crate::proxy::Proxy;
@@ -55,7 +56,10 @@ pub fn run(options: Options) -> Result<(), String> {
     let auth = Auth::from_options(&options.auth, options.auth_file.as_deref())?;
     let live = options
         .live
-        .then(|| Live::start(&site.root, options.hidden))
+        .then(|| {
+            let console = (!options.no_console).then(|| Console::new(options.verbose > 0));
+            Live::start(&site.root, options.hidden, console)
+        })
         .transpose()?;
     let proxy = Proxy::new(&options.proxies, Duration::from_secs(options.proxy_timeout))?;
     let listener = server::bind(&options.host, options.port)?;
