@@ -57,7 +57,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand -v 'More detail in the log, such as why a path was refused; repeat for more'
             cand --verbose 'More detail in the log, such as why a path was refused; repeat for more'
             cand --open 'Open the site in the default browser once lanai listens ($BROWSER first, then the system''s opener)'
-            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
+            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)'
             cand --print-ca 'Print the certificate of lanai''s local CA (PEM), making the CA first if needed, then exit'
             cand --no-config 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
             cand -h 'Print help'

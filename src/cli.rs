@@ -148,7 +148,7 @@ pub struct Options {
     pub open: bool,
 
     /// Serve HTTPS with a certificate from lanai's own local CA, made on first use; plain HTTP
-    /// on the same port is redirected, except the page that offers the CA to install
+    /// on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)
     #[arg(long)]
     pub https: bool,
 

@@ -66,9 +66,11 @@ const OPEN_STEPS: &str = r#"<script>
 
 /// The start page's check: a request to this same address and port over https, which succeeds only when the
 /// device trusts the certificate (`no-cors`: any answer counts, so the Host check or --auth cannot make it fail).
-const CHECK: &str = r#"<p id="status" role="status">Checking whether this device trusts lanai…</p>
-<p><button id="again" type="button">Check again</button></p>
-<script>
+const CHECK_STATUS: &str = r#"<p id="status" role="status">Checking whether this device trusts lanai…</p>
+<p><button id="again" type="button">Check again</button></p>"#;
+
+/// The check itself, after the steps it shows or hides.
+const CHECK: &str = r#"<script>
 (() => {
   const site = "https://" + location.host + "/";
   const status = document.getElementById("status");
@@ -104,13 +106,14 @@ button{font-size:1.1em;padding:.4em 1em}code{word-break:break-all}</style>
 <h1>{title}</h1>
 "#;
 
-fn page(title: &str, middle: &str, name: &str) -> String {
+/// A page: `intro` above the steps, `script` after them.
+fn page(title: &str, intro: &str, script: &str, name: &str) -> String {
     let name = name
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
     format!(
-        "{}{middle}\n{}\n{OPEN_STEPS}\n</body></html>\n",
+        "{}{intro}\n{}\n{OPEN_STEPS}\n{script}</body></html>\n",
         HEAD.replace("{title}", title),
         STEPS.replace("{name}", &name)
     )
@@ -118,7 +121,7 @@ fn page(title: &str, middle: &str, name: &str) -> String {
 
 /// The start page: checks the trust, then goes on to the https site or shows the steps.
 pub fn start_page(ca_name: &str) -> String {
-    page("Open this site with lanai", CHECK, ca_name)
+    page("Open this site with lanai", CHECK_STATUS, CHECK, ca_name)
 }
 
 /// The CA page: the downloads and the steps, with no check.
@@ -126,6 +129,7 @@ pub fn ca_page(ca_name: &str) -> String {
     page(
         "Trust lanai's local CA",
         "<p>Once the CA is installed, open the <code>https://</code> address lanai printed when it started.</p>",
+        "",
         ca_name,
     )
 }
