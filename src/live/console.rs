@@ -104,14 +104,10 @@ impl Console {
 }
 
 fn print(device: &str, message: &Message) {
-    let level = match message.level {
-        Level::Error | Level::Warn => log::Level::Warn,
-        Level::Log => log::Level::Info,
-    };
-    let name = match message.level {
-        Level::Error => "error",
-        Level::Warn => "warn",
-        Level::Log => "log",
+    let (level, name) = match message.level {
+        Level::Error => (log::Level::Warn, "error"),
+        Level::Warn => (log::Level::Warn, "warn"),
+        Level::Log => (log::Level::Info, "log"),
     };
     let source = if message.source.is_empty() {
         String::new()
