@@ -119,6 +119,15 @@ fn the_device_pages_and_downloads_answer_over_plain_http_and_https() {
     let checked = https.http1("GET", "/.lanai/trusted?123", &[]);
     assert_eq!(checked.status, 204);
     assert_eq!(checked.header("Cache-Control"), Some("no-store"));
+    let posted = https.server.request("POST", "/.lanai/start");
+    assert_eq!(
+        (posted.status, posted.header("Allow")),
+        (405, Some("GET, HEAD"))
+    );
+    let head = https
+        .server
+        .request("HEAD", "/.lanai/lanai-ca.mobileconfig");
+    assert_eq!((head.status, head.body.len()), (200, 0));
     // The keys stay out of reach on both sides.
     for key in ["/.lanai/ca-key.pem", "/.lanai/leaf-key.pem"] {
         assert_eq!(https.server.get(key).status, 307, "{key}");

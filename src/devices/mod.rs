@@ -8,8 +8,8 @@ mod profile;
 
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
-use crate::http::vocabulary::headers::{CACHE_CONTROL, CONTENT_TYPE};
-use crate::http::vocabulary::StatusCode;
+use crate::http::vocabulary::headers::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
+use crate::http::vocabulary::{Method, StatusCode};
 
 pub const START_PAGE: &str = "/.lanai/start";
 pub const CA_PAGE: &str = "/.lanai/ca";
@@ -44,6 +44,11 @@ pub fn respond(ca_pem: &str, request: &Request<'_>) -> Option<Response> {
     let path = request.path();
     if ![START_PAGE, CA_PAGE, CA_PEM, CA_DER, CA_PROFILE, TRUST_CHECK].contains(&path) {
         return None;
+    }
+    if !matches!(request.method, Some(Method::Get | Method::Head)) {
+        return Some(
+            Response::status_page(StatusCode::MethodNotAllowed).with_header(ALLOW, "GET, HEAD"),
+        );
     }
     let der = profile::der(ca_pem);
     let name = der
@@ -82,4 +87,19 @@ pub fn respond(ca_pem: &str, request: &Request<'_>) -> Option<Response> {
             .with_header(CONTENT_TYPE, content_type)
             .with_header(CACHE_CONTROL, "no-cache"),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::request::parse;
+
+    #[test]
+    fn only_get_and_head() {
+        let (request, _) = parse(b"POST /.lanai/start HTTP/1.1\r\nHost: h\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        let response = respond("", &request).unwrap();
+        assert_eq!(response.status, StatusCode::MethodNotAllowed);
+    }
 }
