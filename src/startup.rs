@@ -5,12 +5,14 @@
 
 use crate::app::App;
 use crate::cli::Options;
+use crate::devices::{self, Devices};
 use crate::files::Site;
 use crate::guard::auth::Auth;
 use crate::guard::host::HostPolicy;
 use crate::guard::Guard;
 use crate::http::connection::{Limits, WRITE_STALL};
 use crate::lan::{self, Urls};
+use crate::live::console::Console;
 use crate::live::Live;
 use crate::platform;
 use crate::proxy::Proxy;
@@ -18,7 +20,7 @@ use crate::rules::Rules;
 use crate::server::{self, Settings};
 use crate::shutdown::{self, Stop};
 use crate::tls::authority::{self, LocalCa};
-use crate::tls::{self, plain, Tls};
+use crate::tls::{self, Tls};
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -53,7 +55,10 @@ pub fn run(options: Options) -> Result<(), String> {
     let auth = Auth::from_options(&options.auth, options.auth_file.as_deref())?;
     let live = options
         .live
-        .then(|| Live::start(&site.root, options.hidden))
+        .then(|| {
+            let console = (!options.no_console).then(|| Console::new(options.verbose > 0));
+            Live::start(&site.root, options.hidden, console)
+        })
         .transpose()?;
     let proxy = Proxy::new(&options.proxies, Duration::from_secs(options.proxy_timeout))?;
     let listener = server::bind(&options.host, options.port)?;
@@ -76,7 +81,9 @@ pub fn run(options: Options) -> Result<(), String> {
     if let Some(warning) = local_ca.as_ref().and_then(LocalCa::warning) {
         log::warn!("{warning}");
     }
-    let serves_ca = local_ca.is_some();
+    let devices = local_ca.as_ref().map(|ca| Devices {
+        ca_pem: ca.cert_pem.clone(),
+    });
     let ips: Vec<IpAddr> = lan_addresses.iter().map(|address| address.ip).collect();
     let tls = https
         .then(|| {
@@ -90,7 +97,7 @@ pub fn run(options: Options) -> Result<(), String> {
             )
         })
         .transpose()?;
-    announce(&options, &site, &urls, live.is_some(), serves_ca);
+    announce(&options, &site, &urls, live.is_some(), devices.is_some());
     if guard.asks_for_credentials() && !https && !address.ip().is_loopback() {
         log::warn!(
             "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
@@ -115,6 +122,7 @@ pub fn run(options: Options) -> Result<(), String> {
     };
     let app = App {
         guard,
+        devices,
         live,
         proxy,
         rules,
@@ -202,16 +210,16 @@ fn tls_for(
     Tls::new(source, urls.local_authority(), guard.clone()).map(Arc::new)
 }
 
-/// The start-up lines on stdout: where lanai serves, the LAN URLs and QR code, the CA page, and the note for a
-/// root without index.html.
+/// The start-up lines on stdout: where lanai serves, the LAN URLs and QR code, the start page for devices, and
+/// the note for a root without index.html.
 fn announce(options: &Options, site: &Site, urls: &Urls, live: bool, local_ca: bool) {
     let live_note = if live { " with live reload" } else { "" };
-    let ca_page = local_ca.then(|| urls.plain_url(plain::CA_PAGE));
+    let start_page = local_ca.then_some(devices::START_PAGE);
     let qr = lan::wants_qr_code(options.quiet, std::io::stdout().is_terminal());
     let mut announcement = urls.announcement(
         &platform::shown(&site.root).display().to_string(),
         live_note,
-        ca_page.as_deref(),
+        start_page,
         qr,
     );
     if !options.listing && !site.root.join("index.html").is_file() {

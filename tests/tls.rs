@@ -144,8 +144,8 @@ fn plain_http_on_the_https_port_is_redirected_except_the_ca_page() {
     for key in ["/.lanai/ca-key.pem", "/ca-key.pem", "/.lanai/leaf-key.pem"] {
         assert_eq!(server.get(key).status, 307, "{key}");
     }
-    let output = server.output_with("/.lanai/ca");
-    assert!(output.contains("/.lanai/ca there first"), "{output}");
+    let output = server.output_with("/.lanai/start");
+    assert!(output.contains("/.lanai/start"), "{output}");
 }
 
 /// The guard judges an absolute-form target's authority, not the Host field beside it: the redirect names that

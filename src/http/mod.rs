@@ -10,6 +10,7 @@ mod date;
 pub mod h2;
 pub mod handler;
 pub(crate) mod input;
+pub mod percent;
 pub mod pieces;
 pub mod request;
 pub mod response;
