@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'lanai' -ScriptBlock {
             [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Also append the log to this file')
             [CompletionResult]::new('--generate', '--generate', [CompletionResultType]::ParameterName, 'Print the man page or a shell''s completion script, then exit')
             [CompletionResult]::new('--listing', '--listing', [CompletionResultType]::ParameterName, 'Show an HTML listing for a folder that has no index.html (otherwise 404)')
+            [CompletionResult]::new('--no-archives', '--no-archives', [CompletionResultType]::ParameterName, 'With --listing, do not offer folders as archives (GET /folder/?download=zip, tar or tar.gz)')
             [CompletionResult]::new('--spa', '--spa', [CompletionResultType]::ParameterName, 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html')
             [CompletionResult]::new('--clean-urls', '--clean-urls', [CompletionResultType]::ParameterName, 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)')
             [CompletionResult]::new('--hidden', '--hidden', [CompletionResultType]::ParameterName, 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)')

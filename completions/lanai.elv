@@ -43,6 +43,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --log-file 'Also append the log to this file'
             cand --generate 'Print the man page or a shell''s completion script, then exit'
             cand --listing 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
+            cand --no-archives 'With --listing, do not offer folders as archives (GET /folder/?download=zip, tar or tar.gz)'
             cand --spa 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
             cand --clean-urls 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
             cand --hidden 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
@@ -75,7 +76,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
     var previous = $words[-2]
     if (has-value ['-r' '--document-root' '--tls-cert' '--tls-key' '--auth-file' '--log-file'] $previous) {
         edit:complete-filename $current
-    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '--no-compress' '--compress-cache' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
+    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--no-archives' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '--no-compress' '--compress-cache' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
         # a value that is not a path: nothing to offer
     } elif (str:has-prefix $current '-') {
         lanai-options $@words

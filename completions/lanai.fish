@@ -25,6 +25,7 @@ fish\t''
 powershell\t''
 elvish\t''"
 complete -c lanai -l listing -d 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
+complete -c lanai -l no-archives -d 'With --listing, do not offer folders as archives (GET /folder/?download=zip, tar or tar.gz)'
 complete -c lanai -l spa -d 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
 complete -c lanai -l clean-urls -d 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
 complete -c lanai -l hidden -d 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
