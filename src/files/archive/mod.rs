@@ -11,7 +11,7 @@ mod tar;
 mod walk;
 mod zip;
 
-use super::chunks;
+use super::{chunks, listing};
 use super::Site;
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
@@ -19,7 +19,6 @@ use crate::http::vocabulary::headers::CONTENT_TYPE;
 use crate::http::vocabulary::{Method, StatusCode};
 use flate2::write::GzEncoder;
 use std::cell::Cell;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use walk::{Entry, Walk};
@@ -119,15 +118,10 @@ fn attachment(file_name: &str) -> String {
             _ => '_',
         })
         .collect();
-    let mut header = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''");
-    for byte in file_name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
-            header.push(byte as char);
-        } else {
-            let _ = write!(header, "%{byte:02X}");
-        }
-    }
-    header
+    format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        listing::percent_encode(file_name)
+    )
 }
 
 /// One archive being made, on the blocking pool.
