@@ -11,8 +11,8 @@ mod tar;
 mod walk;
 mod zip;
 
-use super::{chunks, listing};
 use super::Site;
+use super::{chunks, listing};
 use crate::http::request::Request;
 use crate::http::response::{Body, Response};
 use crate::http::vocabulary::headers::CONTENT_TYPE;
