@@ -62,7 +62,6 @@ Register-ArgumentCompleter -Native -CommandName 'lanai' -ScriptBlock {
             [CompletionResult]::new('--open', '--open', [CompletionResultType]::ParameterName, 'Open the site in the default browser once lanai listens ($BROWSER first, then the system''s opener)')
             [CompletionResult]::new('--https', '--https', [CompletionResultType]::ParameterName, 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)')
             [CompletionResult]::new('--print-ca', '--print-ca', [CompletionResultType]::ParameterName, 'Print the certificate of lanai''s local CA (PEM), making the CA first if needed, then exit')
-            [CompletionResult]::new('--new-ca', '--new-ca', [CompletionResultType]::ParameterName, 'Replace lanai''s local CA and its certificate with new ones, then exit; devices that trusted the old CA must install the new one')
             [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')

@@ -39,7 +39,6 @@ complete -c lanai -s v -l verbose -d 'More detail in the log, such as why a path
 complete -c lanai -l open -d 'Open the site in the default browser once lanai listens ($BROWSER first, then the system\'s opener)'
 complete -c lanai -l https -d 'Serve HTTPS with a certificate from lanai\'s own local CA, made on first use; plain HTTP on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)'
 complete -c lanai -l print-ca -d 'Print the certificate of lanai\'s local CA (PEM), making the CA first if needed, then exit'
-complete -c lanai -l new-ca -d 'Replace lanai\'s local CA and its certificate with new ones, then exit; devices that trusted the old CA must install the new one'
 complete -c lanai -l no-config -d 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
 complete -c lanai -s h -l help -d 'Print help'
 complete -c lanai -s V -l version -d 'Print version'

@@ -74,6 +74,10 @@ pub struct Options {
     #[arg(long)]
     pub listing: bool,
 
+    /// With --listing, do not offer folders as archives (GET /folder/?download=zip, tar or tar.gz)
+    #[arg(long)]
+    pub no_archives: bool,
+
     /// Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html
     #[arg(long)]
     pub spa: bool,

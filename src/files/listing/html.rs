@@ -5,13 +5,19 @@ use super::{percent_encode, Entry, Sort, SortKey};
 use std::fmt::Write;
 
 /// Renders `entries` (already sorted by `sort`) of the folder shown as `url_path` (decoded, starting and ending
-/// with `/`).
-pub fn render(entries: &[Entry], url_path: &str, sort: Sort) -> String {
+/// with `/`); with `archives`, links that download the folder (files/archive/).
+pub fn render(entries: &[Entry], url_path: &str, sort: Sort, archives: bool) -> String {
     let title = format!("Index of {}", escape_html(url_path));
     let mut page = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\n\
          <style>body{{font-family:system-ui,sans-serif;margin:2em}}td,th{{padding:.1em 2em .1em 0;text-align:left}}\
-         td.size{{text-align:right}}</style></head>\n<body><h1>{title}</h1>\n<table>\n<tr>{}{}{}</tr>\n",
+         td.size{{text-align:right}}</style></head>\n<body><h1>{title}</h1>\n{}<table>\n<tr>{}{}{}</tr>\n",
+        if archives {
+            "<p>Download this folder as <a href=\"?download=zip\">.zip</a> or \
+             <a href=\"?download=tar.gz\">.tar.gz</a></p>\n"
+        } else {
+            ""
+        },
         column_head("Name", SortKey::Name, sort),
         column_head("Size", SortKey::Size, sort),
         column_head("Modified", SortKey::Time, sort),
@@ -118,7 +124,7 @@ mod tests {
         let (mut entries, _) = read(dir, hidden).unwrap();
         let sort = Sort::from_query(query);
         sort.apply(&mut entries);
-        render(&entries, url_path, sort)
+        render(&entries, url_path, sort, false)
     }
 
     #[test]
