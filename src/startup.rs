@@ -19,6 +19,7 @@ use crate::server::{self, Settings};
 use crate::shutdown::{self, Stop};
 use crate::tls::authority::{self, LocalCa};
 use crate::tls::{self, plain, Tls};
+use crate::upload::Uploads;
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -67,7 +68,12 @@ pub fn run(options: Options) -> Result<(), String> {
             "--allowed-host '*' turns the Host check off: any web page you visit can now read what lanai serves"
         );
     }
-    let guard = Arc::new(Guard::new(hosts, auth));
+    let upload_auth = Auth::from_flag(
+        "--upload-auth",
+        &options.upload_auth,
+        options.upload_auth_file.as_deref(),
+    )?;
+    let guard = Arc::new(Guard::new(hosts, auth).with_upload_auth(upload_auth));
     let https = options.https || options.tls_cert.is_some();
     let scheme = if https { "https" } else { "http" };
     let urls = lan::urls(scheme, address, &lan_addresses, host_name.as_deref());
@@ -93,6 +99,12 @@ pub fn run(options: Options) -> Result<(), String> {
             "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
         );
     }
+    if options.upload && !guard.asks_for_credentials() && !address.ip().is_loopback() {
+        log::warn!(
+            "--upload beyond this machine without --auth or --auth-file: anyone on the network can write files \
+             here; add --auth (or --upload-auth for uploads only)"
+        );
+    }
     // In the log, not on stdout: whoever reads the start-up line may close stdout after it.
     for rule in proxy.describe() {
         log::info!("proxying {rule}");
@@ -114,6 +126,11 @@ pub fn run(options: Options) -> Result<(), String> {
         guard,
         live,
         proxy,
+        uploads: options.upload.then_some(Uploads {
+            overwrite: options.upload_overwrite,
+            limit: options.upload_limit as u64,
+            hidden: options.hidden,
+        }),
         rules,
         clean_urls: options.clean_urls,
         site,
