@@ -262,6 +262,15 @@ fn a_form_with_one_file_and_with_several_goes_into_the_folder_shown() {
         400,
         "a form without a file"
     );
+
+    // A part's head that never ends is refused once it passes 1 MiB, not kept whatever its size.
+    let head =
+        "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.txt\"\r\nX-Pad: ";
+    let endless_head = [head.as_bytes(), &vec![b'a'; 3 << 20]].concat();
+    let form_type = "Content-Type: multipart/form-data; boundary=b";
+    let refused = send(&server, "POST", "/", &[form_type], &endless_head);
+    assert_eq!(refused.status, 400);
+    assert!(String::from_utf8_lossy(&refused.body).contains("does not end"));
 }
 
 #[test]
@@ -330,12 +339,13 @@ fn an_upload_that_breaks_off_leaves_nothing() {
     );
 
     // An HTTP/2 stream whose connection goes away halfway.
-    let connection = H2::h2c(server.addr);
+    let mut connection = H2::h2c(server.addr);
     let request = connection.request("PUT", "/sub/h2-half.bin", &[("content-length", "1000000")]);
     let send = connection.send.clone();
-    common::h2::bounded(Duration::from_secs(10), async move {
+    // The stream's handles are kept until the connection goes: dropping them would reset the stream at once.
+    let _stream = common::h2::bounded(Duration::from_secs(10), async move {
         let mut send = send.ready().await.unwrap();
-        let (_answer, mut outgoing) = send.send_request(request, false).unwrap();
+        let (answer, mut outgoing) = send.send_request(request, false).unwrap();
         outgoing.reserve_capacity(300_000);
         let mut sent = 0;
         while sent < 300_000 {
@@ -348,9 +358,12 @@ fn an_upload_that_breaks_off_leaves_nothing() {
                 .unwrap();
             sent += room;
         }
+        (answer, outgoing)
     });
     part_appears(&folder);
-    drop(connection);
+    // The connection's task owns the socket: cancelled, it closes it.
+    let driver = connection.driver.take().unwrap();
+    common::h2::bounded(Duration::from_secs(10), driver.cancel());
     assert_eq!(settles_to(&folder, &["whole.txt"]), ["whole.txt"]);
 }
 
