@@ -17,14 +17,16 @@ mod target;
 
 use crate::files::Site;
 use crate::guard::Guard;
-use crate::http::incoming::Incoming;
+use crate::http::incoming::{Incoming, Receiver};
 use crate::http::request::{Body as RequestBody, Request};
 use crate::http::response::{Body, Response};
 use crate::http::vocabulary::headers::{CONTENT_TYPE, LOCATION};
 use crate::http::vocabulary::{Method, StatusCode};
 use part::{Part, Placed};
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use target::Refusal;
 
 /// What --upload and its options allow.
@@ -66,23 +68,26 @@ impl Uploads {
             }
         }
         let target = target::check_name(&site.root, &folder, &name, self.hidden, self.overwrite)?;
-        let job = Job {
-            folder,
-            limit: self.limit,
-            overwrite: self.overwrite,
-        };
+        let job = self.job(folder);
         let location = request.path().to_string();
         Ok(receive(move |incoming| {
             Box::pin(async move {
-                match job.store(incoming, &target, &name).await {
-                    Ok((Placed::Created, _)) => {
+                Ok(match job.store(incoming, &target, &name).await? {
+                    (Placed::Created, _) => {
                         Response::status_page(StatusCode::Created).with_header(LOCATION, location)
                     }
-                    Ok((Placed::Replaced, _)) => Response::new(StatusCode::NoContent, Body::Empty),
-                    Err(refusal) => page(refusal.0, &refusal.1),
-                }
+                    (Placed::Replaced, _) => Response::new(StatusCode::NoContent, Body::Empty),
+                })
             })
         }))
+    }
+
+    fn job(&self, folder: PathBuf) -> Job {
+        Job {
+            folder,
+            limit: self.limit,
+            overwrite: self.overwrite,
+        }
     }
 
     fn post(&self, site: &Site, request: &Request<'_>) -> Result<Response, Refusal> {
@@ -99,21 +104,17 @@ impl Uploads {
         let job = form::Form {
             root: site.root.clone(),
             hidden: self.hidden,
-            job: Job {
-                folder,
-                limit: self.limit,
-                overwrite: self.overwrite,
-            },
+            job: self.job(folder),
         };
         let location = request.path().to_string();
         Ok(receive(move |incoming| {
             Box::pin(async move {
-                match job.store(incoming, boundary).await {
-                    Ok(stored) => Response::new(StatusCode::SeeOther, Body::Bytes(stored.into()))
+                let stored = job.store(incoming, boundary).await?;
+                Ok(
+                    Response::new(StatusCode::SeeOther, Body::Bytes(stored.into()))
                         .with_header(LOCATION, location)
                         .with_header(CONTENT_TYPE, "text/plain; charset=utf-8"),
-                    Err(refusal) => page(refusal.0, &refusal.1),
-                }
+                )
             })
         }))
     }
@@ -183,17 +184,22 @@ impl AsyncNext for BodyPieces<'_> {
     }
 }
 
-/// The answer that reads the body first.
+/// What an upload does once it has the body: the answer, or a refusal.
+type Receiving<'a> = Pin<Box<dyn Future<Output = Result<Response, Refusal>> + Send + 'a>>;
+
+/// The answer that reads the body first; a refusal becomes its page.
 fn receive<F>(answer: F) -> Response
 where
-    F: for<'a> FnOnce(
-            &'a mut dyn Incoming,
-        )
-            -> std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send + 'a>>
-        + Send
-        + 'static,
+    F: for<'a> FnOnce(&'a mut dyn Incoming) -> Receiving<'a> + Send + 'static,
 {
-    Response::new(StatusCode::Ok, Body::Receive(Box::new(answer)))
+    let receiver: Receiver = Box::new(move |incoming| {
+        Box::pin(async move {
+            answer(incoming)
+                .await
+                .unwrap_or_else(|refusal| page(refusal.0, &refusal.1))
+        })
+    });
+    Response::new(StatusCode::Ok, Body::Receive(receiver))
 }
 
 fn too_large(name: &str, limit: u64) -> Refusal {
