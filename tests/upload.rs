@@ -574,3 +574,29 @@ fn uploading_beyond_this_machine_without_credentials_warns_at_start_up() {
     assert_eq!(put(&quiet, "/x.txt", b"x").status, 201);
     assert!(!quiet.log().contains("--upload beyond"), "{}", quiet.log());
 }
+
+#[test]
+fn over_http2_the_limit_is_answered_while_the_client_still_sends() {
+    let server = uploading(&["--upload-limit", "100K"]);
+    let connection = H2::h2c(server.addr);
+    // No content-length: the body passes the limit as it comes, and the answer comes before its end.
+    let request = connection.request("PUT", "/sub/large.bin", &[]);
+    let send = connection.send.clone();
+    let status = common::h2::bounded(Duration::from_secs(10), async move {
+        let mut send = send.ready().await.unwrap();
+        let (answer, mut outgoing) = send.send_request(request, false).unwrap();
+        let sending = async_std::task::spawn(async move {
+            // Refused part of the way: the stream's reset ends the sending.
+            let _ =
+                common::h2::send_body(&mut outgoing, bytes::Bytes::from(binary(2_000_000))).await;
+        });
+        let answer = answer.await.expect("an answer, not a reset");
+        sending.cancel().await;
+        answer.status().as_u16()
+    });
+    assert_eq!(status, 413);
+    assert_eq!(
+        settles_to(&server.root.path().join("sub"), &[]),
+        Vec::<String>::new()
+    );
+}
