@@ -1,7 +1,8 @@
 //! The order every request takes once its head is read, written once:
 //! guard (may answer at once) → the pages for devices (--https with the local CA: start page, CA page and
-//! downloads, over HTTPS as over plain HTTP) → live reload's reserved paths → --proxy prefixes (the connection then relays the
-//! upstream's answer as it is: the rules files do not apply to it) → `_redirects` (redirect, or rewrite to another
+//! downloads, over HTTPS as over plain HTTP) → live reload's reserved paths → --proxy prefixes (the connection then
+//! relays the upstream's answer as it is: the rules files do not apply to it) → --upload's PUT and POST →
+//! `_redirects` (redirect, or rewrite to another
 //! path) → --clean-urls → the files endpoint → the site's 404.html in place of lanai's own 404 page → `_headers`.
 //! A new stage or endpoint is one line here.
 
@@ -17,6 +18,7 @@ use crate::live::Live;
 use crate::proxy::Proxy;
 use crate::rules::redirects::{self, Outcome};
 use crate::rules::{headers, Rules};
+use crate::upload::Uploads;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -28,6 +30,7 @@ pub struct App {
     pub devices: Option<Devices>,
     pub live: Option<Live>,
     pub proxy: Proxy,
+    pub uploads: Option<Uploads>,
     pub rules: Rules,
     pub clean_urls: bool,
     pub site: Site,
@@ -59,6 +62,11 @@ impl App {
         }
         if let Some(proxied) = self.proxy.route(request) {
             return proxied;
+        }
+        if let Some(uploads) = &self.uploads {
+            if let Some(answer) = uploads.respond(&self.guard, &self.site, request).await {
+                return answer;
+            }
         }
         let rules = self.rules.current();
         let exists = || self.serves(request.path());

@@ -181,6 +181,26 @@ pub struct Options {
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub auth_file: Option<PathBuf>,
 
+    /// Accept uploads into the served folder: PUT /path/name (curl -T), and files sent from a listing page
+    #[arg(long)]
+    pub upload: bool,
+
+    /// Let an upload replace a file that exists (otherwise 409 Conflict)
+    #[arg(long, requires = "upload")]
+    pub upload_overwrite: bool,
+
+    /// Largest file one upload may bring, e.g. 512M or 4G; past it 413
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = byte_size)]
+    pub upload_limit: usize,
+
+    /// Only this user name and password (HTTP Basic) may upload, while reading stays as it is; repeatable
+    #[arg(long, value_name = "USER:PASSWORD", action = ArgAction::Append, requires = "upload")]
+    pub upload_auth: Vec<String>,
+
+    /// Only users of this htpasswd file may upload (as --auth-file reads it)
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, requires = "upload")]
+    pub upload_auth_file: Option<PathBuf>,
+
     /// Also append the log to this file
     #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub log_file: Option<PathBuf>,

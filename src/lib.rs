@@ -19,3 +19,4 @@ pub mod server;
 pub mod shutdown;
 pub mod startup;
 pub mod tls;
+pub mod upload;

@@ -21,6 +21,7 @@ use crate::server::{self, Settings};
 use crate::shutdown::{self, Stop};
 use crate::tls::authority::{self, LocalCa};
 use crate::tls::{self, Tls};
+use crate::upload::Uploads;
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -71,7 +72,12 @@ pub fn run(options: Options) -> Result<(), String> {
             "--allowed-host '*' turns the Host check off: any web page you visit can now read what lanai serves"
         );
     }
-    let guard = Arc::new(Guard::new(hosts, auth));
+    let upload_auth = Auth::from_flag(
+        "--upload-auth",
+        &options.upload_auth,
+        options.upload_auth_file.as_deref(),
+    )?;
+    let guard = Arc::new(Guard::new(hosts, auth).with_upload_auth(upload_auth));
     let https = options.https || options.tls_cert.is_some();
     let scheme = if https { "https" } else { "http" };
     let urls = lan::urls(scheme, address, &lan_addresses, host_name.as_deref());
@@ -103,6 +109,12 @@ pub fn run(options: Options) -> Result<(), String> {
             "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
         );
     }
+    if options.upload && !guard.asks_for_credentials() && !address.ip().is_loopback() {
+        log::warn!(
+            "--upload beyond this machine without --auth or --auth-file: anyone on the network can write files \
+             here; add --auth (or --upload-auth for uploads only)"
+        );
+    }
     // In the log, not on stdout: whoever reads the start-up line may close stdout after it.
     for rule in proxy.describe() {
         log::info!("proxying {rule}");
@@ -125,6 +137,11 @@ pub fn run(options: Options) -> Result<(), String> {
         devices,
         live,
         proxy,
+        uploads: options.upload.then_some(Uploads {
+            overwrite: options.upload_overwrite,
+            limit: options.upload_limit as u64,
+            hidden: options.hidden,
+        }),
         rules,
         clean_urls: options.clean_urls,
         site,

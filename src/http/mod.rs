@@ -9,6 +9,7 @@ pub mod connection;
 mod date;
 pub mod h2;
 pub mod handler;
+pub mod incoming;
 pub(crate) mod input;
 pub mod percent;
 pub mod pieces;
