@@ -282,9 +282,14 @@ mod tests {
         assert!(!plain.contains("<form"));
         let offers = Offers {
             upload_limit: Some(1024),
+            ..Offers::default()
         };
         let uploading = render(&entries, "/", sort, offers);
         assert!(uploading.contains("data-limit=\"1024\""), "{uploading}");
+        assert!(
+            !uploading.contains("?download="),
+            "archives were not offered"
+        );
         assert!(
             plain.contains("<meta name=\"viewport\"")
                 && uploading.contains("<meta name=\"viewport\"")
