@@ -9,12 +9,14 @@ use crate::guard::Guard;
 use crate::http::handler::Handler;
 use crate::http::request::Request;
 use crate::http::response::Response;
-use crate::http::vocabulary::headers::{ACCEPT_RANGES, ETAG, LAST_MODIFIED, LOCATION};
+use crate::http::vocabulary::headers::{
+    ACCEPT_RANGES, CACHE_CONTROL, ETAG, LAST_MODIFIED, LOCATION,
+};
 use crate::http::vocabulary::StatusCode;
 use crate::live::Live;
 use crate::proxy::Proxy;
-use crate::rules::redirects::{self, Outcome};
-use crate::rules::{headers, Rules};
+use crate::rules::redirects::{self, Found, Outcome};
+use crate::rules::{headers, RuleSet, Rules, RulesHost, HEADERS_FILE, REDIRECTS_FILE};
 use std::future::Future;
 use std::sync::Arc;
 
@@ -52,30 +54,45 @@ impl App {
         }
         let rules = self.rules.current();
         let exists = || self.serves(request.path());
-        let mut response =
-            match redirects::find(&rules.redirects, request.path(), request.query(), exists) {
-                Some(Outcome::Redirect { status, location }) => self.redirect(status, location),
-                Some(Outcome::Rewrite {
-                    path,
-                    status: StatusCode::NotFound,
-                }) => self
-                    .as_not_found(&request.unconditional(&path))
-                    .unwrap_or_else(|| Response::status_page(StatusCode::NotFound)),
-                Some(Outcome::Rewrite { path, .. }) => self.files(&request.retargeted(&path)),
-                None => self.files(request),
-            };
-        self.apply_site_headers(&rules.headers, request.path(), &mut response);
+        let found = redirects::find(
+            &rules.redirects,
+            rules.host,
+            request.path(),
+            request.query(),
+            exists,
+        );
+        let mut response = match found {
+            Some(Found { outcome, line }) => {
+                log::debug!(
+                    "{}: {REDIRECTS_FILE}:{line} answered: {outcome}",
+                    request.path()
+                );
+                self.follow(request, outcome)
+            }
+            None => self.files(request, true),
+        };
+        self.apply_site_headers(&rules, request.path(), &mut response);
         response
     }
 
-    /// The files endpoint, through --clean-urls and with the site's 404 page.
-    fn files(&self, request: &Request<'_>) -> Response {
-        if self.clean_urls {
-            if let Some(answer) = self.clean_url(request) {
-                return answer;
-            }
+    /// What a `_redirects` rule says to answer.
+    fn follow(&self, request: &Request<'_>, outcome: Outcome) -> Response {
+        match outcome {
+            Outcome::Redirect { status, location } => self.redirect(status, location),
+            Outcome::Rewrite {
+                path,
+                status: StatusCode::NotFound,
+            } => self
+                .as_not_found(&request.unconditional(&path))
+                .unwrap_or_else(|| Response::status_page(StatusCode::NotFound)),
+            Outcome::Rewrite { path, .. } => self.files(&request.retargeted(&path), false),
         }
-        let response = files::respond(&self.site, request);
+    }
+
+    /// The files endpoint, through --clean-urls and with the site's 404 page. `asked`: `request` is what the
+    /// client asked for, not a rule's rewrite (whose `.html` target is served, not redirected to its clean URL).
+    fn files(&self, request: &Request<'_>, asked: bool) -> Response {
+        let response = self.page(request, asked);
         if response.status != StatusCode::NotFound {
             return response;
         }
@@ -83,27 +100,44 @@ impl App {
             .unwrap_or(response)
     }
 
+    /// What the site serves at `request`'s target; with --clean-urls `/about` finds about.html, and `/about.html`
+    /// redirects to `/about` when the client `asked` for it.
+    fn page(&self, request: &Request<'_>, asked: bool) -> Response {
+        if self.clean_urls {
+            if let Some(answer) = self.clean_url(request, asked) {
+                return answer;
+            }
+        }
+        files::respond(&self.site, request)
+    }
+
     /// `_headers` applied to the answer; a 500 when what they would add passes their bound (logged with the line
-    /// of the block that passed it), since a partial set of the site's headers is not an answer to send.
-    fn apply_site_headers(&self, blocks: &[headers::Block], path: &str, response: &mut Response) {
-        let Err(too_large) = headers::apply(blocks, path, &mut response.headers) else {
-            return;
-        };
-        log::warn!(
-            "_headers:{}: the headers for a path of {} bytes would pass {} KiB; answered 500",
-            too_large.line,
-            path.len(),
-            headers::MOST_ADDED / 1024
-        );
-        *response = Response::status_page(StatusCode::InternalServerError);
-        response
-            .headers
-            .extend(self.site.common_headers.iter().cloned());
+    /// of the block that passed it), since a partial set of the site's headers is not an answer to send. On
+    /// Cloudflare a 404 is never to be cached: `Cache-Control: no-store`, whatever `_headers` said.
+    fn apply_site_headers(&self, rules: &RuleSet, path: &str, response: &mut Response) {
+        if let Err(too_large) =
+            headers::apply(&rules.headers, rules.host, path, &mut response.headers)
+        {
+            log::warn!(
+                "{HEADERS_FILE}:{}: the headers for a path of {} bytes would pass {} KiB; answered 500",
+                too_large.line,
+                path.len(),
+                headers::MOST_ADDED / 1024
+            );
+            *response = Response::status_page(StatusCode::InternalServerError);
+            response
+                .headers
+                .extend(self.site.common_headers.iter().cloned());
+        }
+        if rules.host == RulesHost::Cloudflare && response.status == StatusCode::NotFound {
+            response.headers.retain(|(name, _)| *name != CACHE_CONTROL);
+            response.headers.push((CACHE_CONTROL, "no-store".into()));
+        }
     }
 
     /// What the site serves at `request`'s target, given with status 404; `None` when it serves nothing there.
     fn as_not_found(&self, request: &Request<'_>) -> Option<Response> {
-        let mut page = files::respond(&self.site, request);
+        let mut page = self.page(request, false);
         if page.status != StatusCode::Ok {
             return None;
         }
@@ -125,11 +159,11 @@ impl App {
         redirect
     }
 
-    /// --clean-urls: `/about.html` redirects to `/about`, and `/about` serves `about.html` when nothing else is
-    /// there. `None` when neither applies.
-    fn clean_url(&self, request: &Request<'_>) -> Option<Response> {
+    /// --clean-urls: `/about.html` redirects to `/about` (when the client `asked` for it), and `/about` serves
+    /// `about.html` when nothing else is there. `None` when neither applies.
+    fn clean_url(&self, request: &Request<'_>, asked: bool) -> Option<Response> {
         let path = request.path();
-        if let Some(stem) = path.strip_suffix(".html") {
+        if let Some(stem) = path.strip_suffix(".html").filter(|_| asked) {
             if !files::serves(&self.site, path) {
                 return None;
             }
