@@ -22,6 +22,8 @@ use std::sync::Arc;
 
 /// The page a site may provide for its 404s.
 const NOT_FOUND_PAGE: &str = "/404.html";
+/// The page a single-page app answers every path with (Cloudflare Pages' default when there is no 404.html).
+const INDEX_PAGE: &str = "/index.html";
 
 pub struct App {
     pub guard: Arc<Guard>,
@@ -96,8 +98,26 @@ impl App {
         if response.status != StatusCode::NotFound {
             return response;
         }
-        self.as_not_found(&request.unconditional(NOT_FOUND_PAGE))
-            .unwrap_or(response)
+        self.site_not_found(request).unwrap_or(response)
+    }
+
+    /// The site's answer for a path it does not serve: its /404.html with status 404; on Cloudflare Pages the
+    /// nearest 404.html up the path's folders, or, when there is none on the way, the root index.html with 200
+    /// (Pages' default for a single-page app). `None`: lanai's own 404 page.
+    fn site_not_found(&self, request: &Request<'_>) -> Option<Response> {
+        if self.rules.host() != RulesHost::Cloudflare {
+            return self.as_not_found(&request.unconditional(NOT_FOUND_PAGE));
+        }
+        let mut folder = request.path();
+        while let Some(slash) = folder.rfind('/') {
+            folder = &folder[..slash];
+            let page = format!("{folder}{NOT_FOUND_PAGE}");
+            if let Some(found) = self.as_not_found(&request.unconditional(&page)) {
+                return Some(found);
+            }
+        }
+        let app = self.page(&request.unconditional(INDEX_PAGE), false);
+        (app.status == StatusCode::Ok).then_some(app)
     }
 
     /// What the site serves at `request`'s target; with --clean-urls `/about` finds about.html, and `/about.html`

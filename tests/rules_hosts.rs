@@ -50,6 +50,7 @@ const FILES: &[&str] = &[
     "b.html",
     "admin/panel.html",
     "ping.html",
+    "docs/404.html",
 ];
 
 fn site(redirects: &str, headers: &str) -> TempDir {
@@ -202,7 +203,7 @@ const NETLIFY_REDIRECTS: &[Site] = &[
         ],
     },
     Site {
-        from: "redirect-parser fixtures/redirects_file/query (forced: / has an index; lanai: the query is passed on)",
+        from: "redirect-parser fixtures/redirects_file/query (forced: / has an index; the query is passed on)",
         hosts: NETLIFY,
         flags: &[],
         redirects: "/      page=news      /news 301!\n/blog  post=:post_id  /blog/:post_id\n\
@@ -324,6 +325,14 @@ const NETLIFY_REDIRECTS: &[Site] = &[
         ],
     },
     Site {
+        from: "lanai: a TO of //host or /\\host is refused (Netlify would send the browser to that host)",
+        hosts: NETLIFY,
+        flags: &[],
+        redirects: "/cdn //cdn.example.com/x 302\n/back /\\evil.example 302\n",
+        headers: "",
+        checks: &[Warns("_redirects:1"), Warns("_redirects:2")],
+    },
+    Site {
         from: "redirect-parser fixtures/redirects_file/invalid_dot_netlify_path",
         hosts: NETLIFY,
         flags: &[],
@@ -428,7 +437,7 @@ const CLOUDFLARE_REDIRECTS: &[Site] = &[
         ],
     },
     Site {
-        from: "parseRedirects.invalid: malformed lines, invalid status codes",
+        from: "parseRedirects.invalid: malformed lines, invalid status codes (lanai: 418 on Netlify too)",
         hosts: BOTH,
         flags: &[],
         redirects: "/a /b 301\n/c\n/d /e 302 !important\n/c /d 418\n",
@@ -545,7 +554,8 @@ const NETLIFY_HEADERS: &[Site] = &[
         ],
     },
     Site {
-        from: "headers-parser fixtures: invalid_value_name, invalid_value_string, invalid_for_order, no_colon",
+        from: "headers-parser fixtures: invalid_value_name, invalid_value_string, invalid_for_order, no_colon \
+               (lanai: warns of the line Netlify ignores silently)",
         hosts: BOTH,
         flags: &[],
         redirects: "",
@@ -631,6 +641,8 @@ const NETLIFY_HEADERS: &[Site] = &[
             Header("/with-colon", "Custom-header", Some("http://www.example.com")),
             // Netlify matches header paths case-insensitively.
             Header("/STATIC-PATH/x", "X-Frame-Options", Some("DENY")),
+            // lanai: a `*` segment starts at a `/` (Netlify's expression, `/static-path/?(.*)`, takes this too).
+            Header("/static-pathology", "X-Frame-Options", None),
         ],
     },
     Site {
@@ -669,7 +681,7 @@ const CLOUDFLARE_HEADERS: &[Site] = &[
         ],
     },
     Site {
-        from: "parseHeaders.valid: setting hosts (lanai: paths only)",
+        from: "parseHeaders.valid: setting hosts (lanai: paths only; Netlify refuses them too)",
         hosts: BOTH,
         flags: &[],
         redirects: "",
@@ -760,7 +772,8 @@ const CLOUDFLARE_HEADERS: &[Site] = &[
         ],
     },
     Site {
-        from: "asset-worker tests/handler.test.ts: custom headers (Netlify: no placeholders in values, no `!`)",
+        from: "asset-worker tests/handler.test.ts: custom headers (Netlify: no placeholders in values, no `!`; \
+               lanai: warns of the `!` line Netlify ignores silently)",
         hosts: NETLIFY,
         flags: &[],
         redirects: "",
@@ -976,6 +989,26 @@ const SERVING: &[Site] = &[
         ],
     },
     Site {
+        from: "pages-shared asset-server/handler.ts notFound(): the nearest 404.html up the path",
+        hosts: CLOUDFLARE,
+        flags: &[],
+        redirects: "",
+        headers: "",
+        checks: &[
+            Serves("/docs/missing", 404, "docs/404.html"),
+            Serves("/docs/deeper/missing", 404, "docs/404.html"),
+            Serves("/other/missing", 404, "404.html"),
+        ],
+    },
+    Site {
+        from: "pages-shared asset-server/handler.ts notFound() (Netlify: the root 404.html only)",
+        hosts: NETLIFY,
+        flags: &[],
+        redirects: "",
+        headers: "",
+        checks: &[Serves("/docs/missing", 404, "404.html")],
+    },
+    Site {
         from: "lanai issue 22: README's SPA example with --clean-urls",
         hosts: NETLIFY,
         flags: &["--clean-urls"],
@@ -1041,6 +1074,26 @@ fn cloudflare_limits_apply_on_cloudflare_only() {
     for target in [long_from.as_str(), "/s/2040", "/d/120/x"] {
         assert_eq!(netlify.get(target).status, 301, "{target}");
     }
+}
+
+/// pages-shared asset-server/handler.ts: with no 404.html on the way, Pages serves the app's index.html.
+#[test]
+fn cloudflare_pages_serves_a_single_page_app_without_a_404_page() {
+    let without_404 = || {
+        let root = site("", "");
+        std::fs::remove_file(root.path().join("404.html")).unwrap();
+        std::fs::remove_file(root.path().join("docs/404.html")).unwrap();
+        root
+    };
+    let cloudflare = Server::start_in(without_404(), &["--rules", "cloudflare"]);
+    let app = cloudflare.get("/some/route");
+    assert_eq!(
+        (app.status, app.body.as_slice()),
+        (200, &b"index.html\n"[..])
+    );
+    assert_eq!(cloudflare.get("/missing.js").status, 200);
+    let netlify = Server::start_in(without_404(), &["--rules", "netlify"]);
+    assert_eq!(netlify.get("/some/route").status, 404);
 }
 
 #[test]

@@ -91,6 +91,11 @@ impl Rules {
         }
     }
 
+    /// The host whose reading of the rules lanai follows.
+    pub fn host(&self) -> RulesHost {
+        self.host
+    }
+
     /// The rules in force now; at most once a second this looks whether a file changed and re-reads them.
     pub fn current(&self) -> Arc<RuleSet> {
         if let Ok(loaded) = self.loaded.read() {
