@@ -1,7 +1,8 @@
 //! The order every request takes once its head is read, written once:
 //! guard (may answer at once) → live reload's reserved paths → --proxy prefixes (the connection then relays the
 //! upstream's answer as it is: the rules files do not apply to it) → `_redirects` (redirect, or rewrite to another
-//! path) → --clean-urls → the files endpoint → the site's 404.html in place of lanai's own 404 page → `_headers`.
+//! path) → --clean-urls → the files endpoint → the site's 404.html in place of lanai's own 404 page (on Cloudflare
+//! the nearest one, or the app's index.html) → `_headers`.
 //! A new stage or endpoint is one line here.
 
 use crate::files::{self, Site};

@@ -1,6 +1,7 @@
 //! The static hosts' rules files at the root of the site, `_redirects` and `_headers` (redirects.rs, headers.rs,
-//! sharing pattern.rs), read at start-up and again within a second of a change, without a restart. A line that
-//! cannot be used is skipped and reported once in the log, with its file and line number; the rest still apply.
+//! sharing pattern.rs), read as the host chosen with `--rules` reads them, at start-up and again within a second of
+//! a change, without a restart. A line that cannot be used, or that the host would drop at one of its limits, is
+//! skipped and reported once in the log, with its file and line number; the rest still apply.
 
 pub mod headers;
 pub mod pattern;
