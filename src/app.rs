@@ -192,7 +192,12 @@ impl App {
                 .strip_suffix("index")
                 .filter(|folder| folder.ends_with('/'));
             let location = format!("{}{}", clean.unwrap_or(stem), request.query());
-            return Some(self.redirect(StatusCode::MovedPermanently, location));
+            // Cloudflare strips `.html` with a 308, Netlify with a 301.
+            let status = match self.rules.host() {
+                RulesHost::Netlify => StatusCode::MovedPermanently,
+                RulesHost::Cloudflare => StatusCode::PermanentRedirect,
+            };
+            return Some(self.redirect(status, location));
         }
         let last = path.rsplit('/').next().unwrap_or_default();
         if last.is_empty() || last.contains('.') || files::serves(&self.site, path) {

@@ -819,6 +819,9 @@ const SERVING: &[Site] = &[
             Redirect("/page.html", 301, "/elsewhere"),
             Redirect("/protocol-less-test", 308, "/%2fwww.example.com/"),
             Serves("/page", 200, "page.html"),
+            // Cloudflare strips index.html and .html with 308s (lanai: with --clean-urls).
+            Redirect("/index.html", 308, "/"),
+            Redirect("/foo.html", 308, "/foo"),
         ],
     },
     Site {
@@ -827,7 +830,11 @@ const SERVING: &[Site] = &[
         flags: &["--clean-urls"],
         redirects: "/ /home 301\n/page.html /elsewhere 301\n",
         headers: "",
-        checks: &[Serves("/", 200, "index.html"), Serves("/page", 200, "page.html")],
+        checks: &[
+            Serves("/", 200, "index.html"),
+            Serves("/page", 200, "page.html"),
+            Redirect("/index.html", 301, "/"),
+        ],
     },
     Site {
         from: "pages-shared handler.test.ts: it should preserve querystrings unless to rule includes them",

@@ -181,6 +181,12 @@ impl Pattern {
     }
 
     fn matches_exactly<'a>(&'a self, path: &'a str) -> Option<Captures<'a>> {
+        // Most patterns start with text that most paths lack: refused before anything is allocated.
+        if let Some(Token::Text(text)) = self.tokens.first() {
+            if !self.text_at(path, text) {
+                return None;
+            }
+        }
         let mut spans = vec![(0, 0); self.tokens.len()];
         let mut failed = Failed::default();
         if !self.walk(0, 0, path, &mut spans, &mut failed) {
@@ -218,13 +224,8 @@ impl Pattern {
         let rest = &path[at..];
         let matched = match token {
             Token::Text(text) => {
-                let fits = rest.len() >= text.len()
-                    && if self.ignore_case {
-                        rest.as_bytes()[..text.len()].eq_ignore_ascii_case(text.as_bytes())
-                    } else {
-                        rest.starts_with(text.as_str())
-                    };
-                fits && self.take(index, at, at + text.len(), path, spans, failed)
+                self.text_at(rest, text)
+                    && self.take(index, at, at + text.len(), path, spans, failed)
             }
             Token::Named(_) => {
                 let end = at + rest.find('/').unwrap_or(rest.len());
@@ -243,6 +244,16 @@ impl Pattern {
             failed.mark(index, at, path.len());
         }
         matched
+    }
+
+    /// Whether `rest` starts with `text` (in either case, for Netlify's `_headers`).
+    fn text_at(&self, rest: &str, text: &str) -> bool {
+        rest.len() >= text.len()
+            && if self.ignore_case {
+                rest.as_bytes()[..text.len()].eq_ignore_ascii_case(text.as_bytes())
+            } else {
+                rest.starts_with(text)
+            }
     }
 
     /// Token `index` takes `path[start..end]`, and the tokens after it must match from `end`.
