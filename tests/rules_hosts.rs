@@ -1016,6 +1016,31 @@ const SERVING: &[Site] = &[
         checks: &[Serves("/docs/missing", 404, "404.html")],
     },
     Site {
+        from: "asset-worker rules-engine.ts (`*` is `.*`, the pattern matched whole): /news/* and /news",
+        hosts: CLOUDFLARE,
+        flags: &[],
+        redirects: "/news/* /blog/:splat 302\n/about /team 302\n",
+        headers: "",
+        checks: &[
+            Serves("/news", 404, "404.html"),
+            Redirect("/news/", 302, "/blog/"),
+            Redirect("/news/a", 302, "/blog/a"),
+            Serves("/about/", 404, "404.html"),
+        ],
+    },
+    Site {
+        from: "Netlify's /news/* matches /news, a trailing slash does not matter (lanai's own reading of it)",
+        hosts: NETLIFY,
+        flags: &[],
+        redirects: "/news/* /blog/:splat 302\n/about /team 302\n",
+        headers: "",
+        checks: &[
+            Redirect("/news", 302, "/blog/"),
+            Redirect("/news/a", 302, "/blog/a"),
+            Redirect("/about/", 302, "/team"),
+        ],
+    },
+    Site {
         from: "lanai issue 22: README's SPA example with --clean-urls",
         hosts: NETLIFY,
         flags: &["--clean-urls"],

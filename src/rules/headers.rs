@@ -102,12 +102,19 @@ pub fn parse(text: &str, host: RulesHost) -> (Vec<Block>, Vec<Problem>) {
     (blocks, problems)
 }
 
-/// A path: it starts with `/`, or it is a URL (which both hosts read as a path with a host, and lanai refuses).
+/// A path: it starts with `/`, or it is a URL (a path with a host, which lanai refuses), such as
+/// `https://example.com/*`; `X-Link:https://a` is a header.
 fn is_path_line(line: &str) -> bool {
+    let is_scheme = |scheme: &str| {
+        scheme.starts_with(|first: char| first.is_ascii_alphabetic())
+            && scheme
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || b"+-.".contains(&byte))
+    };
     line.starts_with('/')
         || line
             .split_once("://")
-            .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(char::is_whitespace))
+            .is_some_and(|(scheme, _)| is_scheme(scheme))
 }
 
 fn finish(block: Option<Block>, blocks: &mut Vec<Block>, problems: &mut Vec<Problem>) {
@@ -363,6 +370,17 @@ mod tests {
             assert_eq!(blocks.len(), 1);
             let lines: Vec<usize> = problems.iter().map(|problem| problem.line).collect();
             assert_eq!(lines, [1, 4, 5, 6, 7, 9, 10, 11, 12], "{host:?}");
+        }
+    }
+
+    #[test]
+    fn a_url_is_a_path_but_a_header_with_a_url_is_a_header() {
+        for host in [NETLIFY, CLOUDFLARE] {
+            let (blocks, problems) =
+                parse("/a\nX-Link:https://a.example\nhttps://b.example/*\n", host);
+            assert_eq!(blocks.len(), 1);
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].line, 3);
         }
     }
 
