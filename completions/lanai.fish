@@ -8,6 +8,8 @@ complete -c lanai -l keep-alive-timeout -d 'Seconds an idle keep-alive connectio
 complete -c lanai -l max-connections -d 'Most connections open at once; past it new ones are answered 503 and closed' -r
 complete -c lanai -l shutdown-timeout -d 'Seconds to let responses in flight finish after SIGINT or SIGTERM (Ctrl-C); a second signal exits at once' -r
 complete -c lanai -l cache-control -d 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load' -r
+complete -c lanai -l rules -d 'Read _redirects and _headers as this host does where Netlify and Cloudflare Pages differ (default status, files before rules, limits); README\'s rules section lists each difference' -r -f -a "netlify\t''
+cloudflare\t''"
 complete -c lanai -l charset -d 'Append this charset to textual Content-Types, e.g. --charset utf-8' -r
 complete -c lanai -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable' -r
 complete -c lanai -l proxy -d 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL\'s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through' -r

@@ -86,6 +86,11 @@ pub struct Options {
     #[arg(long)]
     pub clean_urls: bool,
 
+    /// Read _redirects and _headers as this host does where Netlify and Cloudflare Pages differ (default
+    /// status, files before rules, limits); README's rules section lists each difference
+    #[arg(long, value_name = "HOST", value_enum, default_value_t = RulesHost::Netlify)]
+    pub rules: RulesHost,
+
     /// Serve hidden files and folders (names starting with a dot, such as .env or .git/)
     #[arg(long)]
     pub hidden: bool,
@@ -222,6 +227,14 @@ impl Options {
             .or_else(|| self.root.clone())
             .unwrap_or_else(|| PathBuf::from("."))
     }
+}
+
+/// The host whose reading of `_redirects` and `_headers` lanai follows (`--rules`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum RulesHost {
+    #[default]
+    Netlify,
+    Cloudflare,
 }
 
 /// What `--generate` prints: the man page or one shell's completion script, as build.rs wrote them.

@@ -52,7 +52,7 @@ pub fn run(options: Options) -> Result<(), String> {
 
     let site = Site::new(root, &options)?;
     // Read before the start-up line, so that problems in the rules files are reported first.
-    let rules = Rules::load(&site.root);
+    let rules = Rules::load(&site.root, options.rules);
     let auth = Auth::from_options(&options.auth, options.auth_file.as_deref())?;
     let live = options
         .live
