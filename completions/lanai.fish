@@ -12,8 +12,8 @@ complete -c lanai -l rules -d 'Read _redirects and _headers as this host does wh
 cloudflare\t''"
 complete -c lanai -l charset -d 'Append this charset to textual Content-Types, e.g. --charset utf-8' -r
 complete -c lanai -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable' -r
-complete -c lanai -l proxy -d 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL\'s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through' -r
-complete -c lanai -l proxy-timeout -d 'Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its answer before lanai gives up (504 when nothing was answered yet)' -r
+complete -c lanai -l proxy -d 'Send requests whose path starts with PREFIX (at a segment boundary) to an http:// or https:// upstream. A URL without a path keeps the request\'s path (--proxy /api=http://127.0.0.1:3000: /api/users goes to /api/users, as with Vite and nginx); a URL with a path, even /, replaces the prefix with it (/api=http://127.0.0.1:3000/: /api/users goes to /users). Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through; redirects and cookies that name the upstream are made to name lanai' -r
+complete -c lanai -l proxy-timeout -d 'Seconds a proxied upstream may take to accept the connection and to begin its answer before lanai gives up with a 504; once the answer has begun, its body may be quiet for as long as the client waits' -r
 complete -c lanai -l compress-cache -d 'Memory for compressed responses kept for reuse, e.g. 64M; a body over an eighth of it is compressed as it is sent instead' -r
 complete -c lanai -l tls-cert -d 'Serve HTTPS with this PEM certificate chain instead of the local CA\'s (with --tls-key)' -r -F
 complete -c lanai -l tls-key -d 'The PEM private key of --tls-cert' -r -F
@@ -37,6 +37,8 @@ complete -c lanai -l hidden -d 'Serve hidden files and folders (names starting w
 complete -c lanai -l follow-symlinks -d 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)'
 complete -c lanai -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
 complete -c lanai -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
+complete -c lanai -l proxy-keep-host -d 'Send the client\'s own Host and Origin to proxied upstreams, instead of the upstream\'s Host and, for lanai\'s own origin, the upstream\'s origin'
+complete -c lanai -l proxy-insecure -d 'Take any certificate from https:// upstreams (for a dev back end with a self-signed one): the connection is encrypted but not authenticated'
 complete -c lanai -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
 complete -c lanai -l no-console -d 'With --live, keep the pages\' console to themselves: by default their errors and warnings (and console.log with -v) are printed here, under the device\'s name'
 complete -c lanai -l no-compress -d 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'

@@ -15,7 +15,7 @@ use crate::lan::{self, Urls};
 use crate::live::console::Console;
 use crate::live::Live;
 use crate::platform;
-use crate::proxy::Proxy;
+use crate::proxy::{self, Proxy};
 use crate::rules::Rules;
 use crate::server::{self, Settings};
 use crate::shutdown::{self, Stop};
@@ -61,7 +61,12 @@ pub fn run(options: Options) -> Result<(), String> {
             Live::start(&site.root, options.hidden, console)
         })
         .transpose()?;
-    let proxy = Proxy::new(&options.proxies, Duration::from_secs(options.proxy_timeout))?;
+    let proxy_settings = proxy::Settings {
+        timeout: Duration::from_secs(options.proxy_timeout),
+        keep_host: options.proxy_keep_host,
+        insecure: options.proxy_insecure,
+    };
+    let proxy = Proxy::new(&options.proxies, &proxy_settings)?;
     let listener = server::bind(&options.host, options.port)?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     let lan_addresses = lan::lan_addresses();
@@ -118,6 +123,12 @@ pub fn run(options: Options) -> Result<(), String> {
     // In the log, not on stdout: whoever reads the start-up line may close stdout after it.
     for rule in proxy.describe() {
         log::info!("proxying {rule}");
+    }
+    if options.proxy_insecure {
+        log::warn!(
+            "--proxy-insecure: lanai takes any certificate from https:// upstreams, so anyone on the way can \
+             pose as them; use it only for your own dev back end"
+        );
     }
     if options.open {
         lan::open(urls.local.clone());
