@@ -1,8 +1,9 @@
 //! The order every request takes once its head is read, written once:
 //! guard (may answer at once) → the pages for devices (--https with the local CA: start page, CA page and
-//! downloads, over HTTPS as over plain HTTP) → live reload's reserved paths → --proxy prefixes (the connection then relays the
-//! upstream's answer as it is: the rules files do not apply to it) → `_redirects` (redirect, or rewrite to another
-//! path) → --clean-urls → the files endpoint → the site's 404.html in place of lanai's own 404 page → `_headers`.
+//! downloads, over HTTPS as over plain HTTP) → live reload's reserved paths → --proxy prefixes (the connection
+//! then relays the upstream's answer as it is: the rules files do not apply to it) → `_redirects` (redirect, or
+//! rewrite to another path) → --clean-urls → the files endpoint → the site's 404.html in place of lanai's own 404
+//! page → `_headers`.
 //! A new stage or endpoint is one line here.
 
 use crate::devices::Devices;
@@ -25,7 +26,7 @@ const NOT_FOUND_PAGE: &str = "/404.html";
 
 pub struct App {
     pub guard: Arc<Guard>,
-    pub devices: Option<Devices>,
+    pub devices: Devices,
     pub live: Option<Live>,
     pub proxy: Proxy,
     pub rules: Rules,
@@ -47,12 +48,8 @@ impl App {
         if let Some(refusal) = self.guard.check(request).await {
             return refusal;
         }
-        if let Some(page) = self
-            .devices
-            .as_ref()
-            .and_then(|pages| pages.respond(request))
-        {
-            return page;
+        if let Some(answer) = self.devices.respond(request) {
+            return answer;
         }
         if let Some(answer) = self.live.as_ref().and_then(|live| live.respond(request)) {
             return answer;

@@ -117,9 +117,9 @@ pub fn run(options: Options) -> Result<(), String> {
     };
     let app = App {
         guard,
-        devices: local_ca.map(|ca| Devices {
-            ca_pem: ca.cert_pem,
-        }),
+        devices: Devices {
+            ca_pem: local_ca.map(|ca| ca.cert_pem),
+        },
         live,
         proxy,
         rules,
