@@ -31,7 +31,7 @@ const INDEX_PAGE: &str = "/index.html";
 
 pub struct App {
     pub guard: Arc<Guard>,
-    pub devices: Option<Devices>,
+    pub devices: Devices,
     pub live: Option<Live>,
     pub proxy: Proxy,
     pub uploads: Option<Uploads>,
@@ -54,12 +54,8 @@ impl App {
         if let Some(refusal) = self.guard.check(request).await {
             return refusal;
         }
-        if let Some(page) = self
-            .devices
-            .as_ref()
-            .and_then(|pages| pages.respond(request))
-        {
-            return page;
+        if let Some(answer) = self.devices.respond(request) {
+            return answer;
         }
         if let Some(answer) = self.live.as_ref().and_then(|live| live.respond(request)) {
             return answer;

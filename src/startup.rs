@@ -92,9 +92,9 @@ pub fn run(options: Options) -> Result<(), String> {
     if let Some(warning) = local_ca.as_ref().and_then(LocalCa::warning) {
         log::warn!("{warning}");
     }
-    let devices = local_ca.as_ref().map(|ca| Devices {
-        ca_pem: ca.cert_pem.clone(),
-    });
+    let devices = Devices {
+        ca_pem: local_ca.as_ref().map(|ca| ca.cert_pem.clone()),
+    };
     let ips: Vec<IpAddr> = lan_addresses.iter().map(|address| address.ip).collect();
     let tls = https
         .then(|| {
@@ -108,7 +108,13 @@ pub fn run(options: Options) -> Result<(), String> {
             )
         })
         .transpose()?;
-    announce(&options, &site, &urls, live.is_some(), devices.is_some());
+    announce(
+        &options,
+        &site,
+        &urls,
+        live.is_some(),
+        devices.ca_pem.is_some(),
+    );
     if guard.asks_for_credentials() && !https && !address.ip().is_loopback() {
         log::warn!(
             "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
