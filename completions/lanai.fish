@@ -19,6 +19,9 @@ complete -c lanai -l tls-cert -d 'Serve HTTPS with this PEM certificate chain in
 complete -c lanai -l tls-key -d 'The PEM private key of --tls-cert' -r -F
 complete -c lanai -l auth -d 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable' -r
 complete -c lanai -l auth-file -d 'Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)' -r -F
+complete -c lanai -l upload-limit -d 'Largest file one upload may bring, e.g. 512M or 4G; past it 413' -r
+complete -c lanai -l upload-auth -d 'Only this user name and password (HTTP Basic) may upload, while reading stays as it is; repeatable' -r
+complete -c lanai -l upload-auth-file -d 'Only users of this htpasswd file may upload (as --auth-file reads it)' -r -F
 complete -c lanai -l log-file -d 'Also append the log to this file' -r -F
 complete -c lanai -l generate -d 'Print the man page or a shell\'s completion script, then exit' -r -f -a "man\t''
 bash\t''
@@ -27,6 +30,7 @@ fish\t''
 powershell\t''
 elvish\t''"
 complete -c lanai -l listing -d 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
+complete -c lanai -l no-archives -d 'With --listing, do not offer folders as archives (GET /folder/?download=zip, tar or tar.gz)'
 complete -c lanai -l spa -d 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
 complete -c lanai -l clean-urls -d 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
 complete -c lanai -l hidden -d 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
@@ -34,12 +38,16 @@ complete -c lanai -l follow-symlinks -d 'Follow symbolic links that lead outside
 complete -c lanai -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
 complete -c lanai -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
 complete -c lanai -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
+complete -c lanai -l no-console -d 'With --live, keep the pages\' console to themselves: by default their errors and warnings (and console.log with -v) are printed here, under the device\'s name'
 complete -c lanai -l no-compress -d 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'
 complete -c lanai -s q -l quiet -d 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
 complete -c lanai -s v -l verbose -d 'More detail in the log, such as why a path was refused; repeat for more'
 complete -c lanai -l open -d 'Open the site in the default browser once lanai listens ($BROWSER first, then the system\'s opener)'
-complete -c lanai -l https -d 'Serve HTTPS with a certificate from lanai\'s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
+complete -c lanai -l https -d 'Serve HTTPS with a certificate from lanai\'s own local CA, made on first use; plain HTTP on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)'
 complete -c lanai -l print-ca -d 'Print the certificate of lanai\'s local CA (PEM), making the CA first if needed, then exit'
+complete -c lanai -l new-ca -d 'Replace lanai\'s local CA and its certificate with new ones, then exit; devices that trusted the old CA must install the new one'
+complete -c lanai -l upload -d 'Accept uploads into the served folder: PUT /path/name (curl -T), and files sent from a listing page'
+complete -c lanai -l upload-overwrite -d 'Let an upload replace a file that exists (otherwise 409 Conflict)'
 complete -c lanai -l no-config -d 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
 complete -c lanai -s h -l help -d 'Print help'
 complete -c lanai -s V -l version -d 'Print version'

@@ -1,10 +1,12 @@
 //! The order every request takes once its head is read, written once:
-//! guard (may answer at once) → live reload's reserved paths → --proxy prefixes (the connection then relays the
-//! upstream's answer as it is: the rules files do not apply to it) → `_redirects` (redirect, or rewrite to another
-//! path) → --clean-urls → the files endpoint → the site's 404.html in place of lanai's own 404 page (on Cloudflare
-//! the nearest one, or the app's index.html) → `_headers`.
+//! guard (may answer at once) → the pages for devices (--https with the local CA: start page, CA page and
+//! downloads, over HTTPS as over plain HTTP) → live reload's reserved paths → --proxy prefixes (the connection then
+//! relays the upstream's answer as it is: the rules files do not apply to it) → --upload's PUT and POST →
+//! `_redirects` (redirect, or rewrite to another path) → --clean-urls → the files endpoint → the site's 404.html in
+//! place of lanai's own 404 page (on Cloudflare the nearest one, or the app's index.html) → `_headers`.
 //! A new stage or endpoint is one line here.
 
+use crate::devices::Devices;
 use crate::files::{self, Site};
 use crate::guard::Guard;
 use crate::http::handler::Handler;
@@ -18,6 +20,7 @@ use crate::live::Live;
 use crate::proxy::Proxy;
 use crate::rules::redirects::{self, Found, Outcome};
 use crate::rules::{headers, RuleSet, Rules, RulesHost, HEADERS_FILE, REDIRECTS_FILE};
+use crate::upload::Uploads;
 use std::future::Future;
 use std::sync::Arc;
 
@@ -28,8 +31,10 @@ const INDEX_PAGE: &str = "/index.html";
 
 pub struct App {
     pub guard: Arc<Guard>,
+    pub devices: Option<Devices>,
     pub live: Option<Live>,
     pub proxy: Proxy,
+    pub uploads: Option<Uploads>,
     pub rules: Rules,
     pub clean_urls: bool,
     pub site: Site,
@@ -49,11 +54,23 @@ impl App {
         if let Some(refusal) = self.guard.check(request).await {
             return refusal;
         }
+        if let Some(page) = self
+            .devices
+            .as_ref()
+            .and_then(|pages| pages.respond(request))
+        {
+            return page;
+        }
         if let Some(answer) = self.live.as_ref().and_then(|live| live.respond(request)) {
             return answer;
         }
         if let Some(proxied) = self.proxy.route(request) {
             return proxied;
+        }
+        if let Some(uploads) = &self.uploads {
+            if let Some(answer) = uploads.respond(&self.guard, &self.site, request).await {
+                return answer;
+            }
         }
         let rules = self.rules.current();
         let exists = || self.serves(request.path());
