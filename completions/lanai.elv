@@ -31,6 +31,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --max-connections 'Most connections open at once; past it new ones are answered 503 and closed'
             cand --shutdown-timeout 'Seconds to let responses in flight finish after SIGINT or SIGTERM (Ctrl-C); a second signal exits at once'
             cand --cache-control 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load'
+            cand --rules 'Read _redirects and _headers as this host does where Netlify and Cloudflare Pages differ (default status, files before rules, limits); README''s rules section lists each difference'
             cand --charset 'Append this charset to textual Content-Types, e.g. --charset utf-8'
             cand --header 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable'
             cand --proxy 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL''s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through'
@@ -40,6 +41,9 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --tls-key 'The PEM private key of --tls-cert'
             cand --auth 'Ask for this user name and password (HTTP Basic) before serving anything; repeatable'
             cand --auth-file 'Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)'
+            cand --upload-limit 'Largest file one upload may bring, e.g. 512M or 4G; past it 413'
+            cand --upload-auth 'Only this user name and password (HTTP Basic) may upload, while reading stays as it is; repeatable'
+            cand --upload-auth-file 'Only users of this htpasswd file may upload (as --auth-file reads it)'
             cand --log-file 'Also append the log to this file'
             cand --generate 'Print the man page or a shell''s completion script, then exit'
             cand --listing 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
@@ -51,14 +55,18 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --cors 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
             cand --isolate 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
             cand --live 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
+            cand --no-console 'With --live, keep the pages'' console to themselves: by default their errors and warnings (and console.log with -v) are printed here, under the device''s name'
             cand --no-compress 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'
             cand -q 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
             cand --quiet 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
             cand -v 'More detail in the log, such as why a path was refused; repeat for more'
             cand --verbose 'More detail in the log, such as why a path was refused; repeat for more'
             cand --open 'Open the site in the default browser once lanai listens ($BROWSER first, then the system''s opener)'
-            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
+            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)'
             cand --print-ca 'Print the certificate of lanai''s local CA (PEM), making the CA first if needed, then exit'
+            cand --new-ca 'Replace lanai''s local CA and its certificate with new ones, then exit; devices that trusted the old CA must install the new one'
+            cand --upload 'Accept uploads into the served folder: PUT /path/name (curl -T), and files sent from a listing page'
+            cand --upload-overwrite 'Let an upload replace a file that exists (otherwise 409 Conflict)'
             cand --no-config 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
             cand -h 'Print help'
             cand --help 'Print help'
@@ -74,9 +82,9 @@ var lanai-options~ = $edit:completion:arg-completer[lanai]
 set edit:completion:arg-completer[lanai] = {|@words|
     var current = $words[-1]
     var previous = $words[-2]
-    if (has-value ['-r' '--document-root' '--tls-cert' '--tls-key' '--auth-file' '--log-file'] $previous) {
+    if (has-value ['-r' '--document-root' '--tls-cert' '--tls-key' '--auth-file' '--upload-auth-file' '--log-file'] $previous) {
         edit:complete-filename $current
-    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--no-archives' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '--no-compress' '--compress-cache' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--no-config' '--generate'] $previous) {
+    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--no-archives' '--spa' '--clean-urls' '--rules' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '--no-console' '--no-compress' '--compress-cache' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--new-ca' '--auth' '--upload' '--upload-overwrite' '--upload-limit' '--upload-auth' '--no-config' '--generate'] $previous) {
         # a value that is not a path: nothing to offer
     } elif (str:has-prefix $current '-') {
         lanai-options $@words

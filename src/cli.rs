@@ -86,6 +86,11 @@ pub struct Options {
     #[arg(long)]
     pub clean_urls: bool,
 
+    /// Read _redirects and _headers as this host does where Netlify and Cloudflare Pages differ (default
+    /// status, files before rules, limits); README's rules section lists each difference
+    #[arg(long, value_name = "HOST", value_enum, default_value_t = RulesHost::Netlify)]
+    pub rules: RulesHost,
+
     /// Serve hidden files and folders (names starting with a dot, such as .env or .git/)
     #[arg(long)]
     pub hidden: bool,
@@ -125,6 +130,11 @@ pub struct Options {
     #[arg(long)]
     pub live: bool,
 
+    /// With --live, keep the pages' console to themselves: by default their errors and warnings (and
+    /// console.log with -v) are printed here, under the device's name
+    #[arg(long)]
+    pub no_console: bool,
+
     /// Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)
     #[arg(long)]
     pub no_compress: bool,
@@ -147,7 +157,7 @@ pub struct Options {
     pub open: bool,
 
     /// Serve HTTPS with a certificate from lanai's own local CA, made on first use; plain HTTP
-    /// on the same port is redirected, except the page that offers the CA to install
+    /// on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)
     #[arg(long)]
     pub https: bool,
 
@@ -163,6 +173,11 @@ pub struct Options {
     #[arg(long)]
     pub print_ca: bool,
 
+    /// Replace lanai's local CA and its certificate with new ones, then exit; devices that trusted
+    /// the old CA must install the new one
+    #[arg(long)]
+    pub new_ca: bool,
+
     /// Ask for this user name and password (HTTP Basic) before serving anything; repeatable
     #[arg(long = "auth", value_name = "USER:PASSWORD", action = ArgAction::Append)]
     pub auth: Vec<String>,
@@ -170,6 +185,26 @@ pub struct Options {
     /// Ask for credentials from this htpasswd file (bcrypt as `htpasswd -nbB` writes, or $argon2id$ hashes)
     #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub auth_file: Option<PathBuf>,
+
+    /// Accept uploads into the served folder: PUT /path/name (curl -T), and files sent from a listing page
+    #[arg(long)]
+    pub upload: bool,
+
+    /// Let an upload replace a file that exists (otherwise 409 Conflict)
+    #[arg(long, requires = "upload")]
+    pub upload_overwrite: bool,
+
+    /// Largest file one upload may bring, e.g. 512M or 4G; past it 413
+    #[arg(long, value_name = "SIZE", default_value = "1G", value_parser = byte_size)]
+    pub upload_limit: usize,
+
+    /// Only this user name and password (HTTP Basic) may upload, while reading stays as it is; repeatable
+    #[arg(long, value_name = "USER:PASSWORD", action = ArgAction::Append, requires = "upload")]
+    pub upload_auth: Vec<String>,
+
+    /// Only users of this htpasswd file may upload (as --auth-file reads it)
+    #[arg(long, value_name = "FILE", value_hint = ValueHint::FilePath, requires = "upload")]
+    pub upload_auth_file: Option<PathBuf>,
 
     /// Also append the log to this file
     #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
@@ -192,6 +227,14 @@ impl Options {
             .or_else(|| self.root.clone())
             .unwrap_or_else(|| PathBuf::from("."))
     }
+}
+
+/// The host whose reading of `_redirects` and `_headers` lanai follows (`--rules`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum RulesHost {
+    #[default]
+    Netlify,
+    Cloudflare,
 }
 
 /// What `--generate` prints: the man page or one shell's completion script, as build.rs wrote them.

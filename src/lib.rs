@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod devices;
 pub mod files;
 pub mod generated;
 pub mod guard;
@@ -18,3 +19,4 @@ pub mod server;
 pub mod shutdown;
 pub mod startup;
 pub mod tls;
+pub mod upload;

@@ -136,3 +136,76 @@ fn listings_compress() {
         .unwrap();
     assert_eq!(page, plain.body);
 }
+
+/// Every `src="…"` and `href="…"` value of a page.
+fn links(page: &str) -> Vec<&str> {
+    ["src=\"", "href=\""]
+        .iter()
+        .flat_map(|attribute| page.split(attribute).skip(1))
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect()
+}
+
+#[test]
+fn one_page_for_phones_and_desktops_safe_and_self_contained() {
+    let server = listing_server();
+    let folder = server.root.path().join("httptest");
+    std::fs::create_dir(folder.join("a <b> & c")).unwrap();
+    write(
+        &folder.join("a <b> & c/<img src=x onerror=alert(1)>.txt"),
+        b"12345",
+    );
+    let page = String::from_utf8(server.get("/httptest/a%20%3Cb%3E%20%26%20c/").body).unwrap();
+    assert!(
+        page.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
+    );
+    // The breadcrumb: the root, then each folder, each a link; names escaped in text, encoded in links.
+    assert!(
+        page.contains(
+            "<h1>Index of <a href=\"/\">/</a><a href=\"/httptest/\">httptest</a>/\
+         <a href=\"/httptest/a%20%3Cb%3E%20%26%20c/\">a &lt;b&gt; &amp; c</a>/</h1>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains(
+        "<a href=\"%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E.txt\">&lt;img src=x onerror=alert(1)&gt;.txt</a>"
+    ), "{page}");
+    assert!(!page.contains("<img"), "no name reaches the page as markup");
+    assert!(page.contains("<span class=\"size\" title=\"5 bytes\">5 B</span>"));
+    // What the folder holds, then (with --listing, archives being on) the links that download it.
+    assert!(page.contains(
+        "<p class=\"line\">0 folders, 1 file · download as <a href=\"?download=zip\">.zip</a> or \
+         <a href=\"?download=tar.gz\">.tar.gz</a></p>"
+    ), "{page}");
+    // Without script the filter stays hidden and the page is a plain list; no upload form without --upload.
+    assert!(page.contains("<input id=\"filter\" type=\"search\"") && page.contains(" hidden>"));
+    assert!(!page.contains("<form"));
+    // Nothing from elsewhere: every link is relative or on this server, no script or style is fetched.
+    for link in links(&page) {
+        assert!(!link.contains("//") && !link.contains(':'), "{link}");
+    }
+    assert!(!page.contains("<link") && !page.contains("<script src"));
+
+    let big = server.get("/httptest/");
+    let big = String::from_utf8(big.body).unwrap();
+    let exact = format!("title=\"{} bytes\">", large_page().len());
+    assert!(big.contains(&exact), "exact bytes on hover: {exact}");
+}
+
+#[test]
+fn with_upload_the_page_offers_a_drop_zone_and_a_file_picker_that_post_to_the_folder() {
+    let server = Server::start(&["--listing", "--upload", "--upload-limit", "5M"]);
+    let page = String::from_utf8(server.get(FOLDER).body).unwrap();
+    assert!(page.contains(
+        "<form id=\"drop\" method=\"post\" enctype=\"multipart/form-data\" data-limit=\"5242880\">"
+    ), "{page}");
+    assert!(page.contains("<input type=\"file\" name=\"file\" multiple>"));
+    // The JSON listing gains nothing: the same keys as without --upload.
+    let json = server.get_with(FOLDER, &["Accept: application/json"]);
+    let text = String::from_utf8(json.body).unwrap();
+    assert!(
+        text.starts_with("{\"path\":\"/httptest/\",\"entries\":["),
+        "{text}"
+    );
+    assert!(!text.contains("upload"), "{text}");
+}

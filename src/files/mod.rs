@@ -274,7 +274,7 @@ const RULES_FILES: [&str; 2] = [rules::REDIRECTS_FILE, rules::HEADERS_FILE];
 
 /// Whether a path asked for names a rules file itself: compared without regard to case, as Windows and macOS open
 /// them. Costs no system call, so it goes first.
-fn is_rules_file(relative: &Path) -> bool {
+pub fn is_rules_file(relative: &Path) -> bool {
     RULES_FILES
         .iter()
         .any(|name| relative.as_os_str().eq_ignore_ascii_case(name))

@@ -61,8 +61,8 @@ pub fn same_site_location(location: String) -> String {
 }
 
 /// The rules for one name of a path: `..`, separators, NUL and names Windows treats specially are refused, and
-/// hidden names unless `allow_hidden`.
-fn check_name(name: &str, allow_hidden: bool) -> Result<(), PathError> {
+/// hidden names unless `allow_hidden`. Uploads put the names they are given through it too.
+pub fn check_name(name: &str, allow_hidden: bool) -> Result<(), PathError> {
     if name == ".." || name.contains(['/', '\\', '\0']) || is_windows_hazard(name) {
         return Err(PathError::Refused);
     }

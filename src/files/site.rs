@@ -36,6 +36,8 @@ pub struct Site {
     pub sends_at_offsets: bool,
     /// Compression on the fly and its cache.
     pub encoder: Encoder,
+    /// With --upload, --upload-limit: listings offer to upload.
+    pub upload_limit: Option<u64>,
 }
 
 impl Site {
@@ -71,6 +73,7 @@ impl Site {
             cache: FileCache::default(),
             sends_at_offsets: cfg!(target_os = "linux") && !options.https,
             encoder: Encoder::new(!options.no_compress, options.compress_cache),
+            upload_limit: options.upload.then_some(options.upload_limit as u64),
         })
     }
 }

@@ -69,6 +69,16 @@ impl From<bool> for Verdict {
 impl Auth {
     /// The credentials of `--auth` and `--auth-file`, or `None` when neither was given.
     pub fn from_options(pairs: &[String], file: Option<&Path>) -> Result<Option<Auth>, String> {
+        Auth::from_flag("--auth", pairs, file)
+    }
+
+    /// The credentials of `flag` (`--auth`, `--upload-auth`) and its file variant, or `None` when neither was
+    /// given; `flag` names the option in an error.
+    pub fn from_flag(
+        flag: &str,
+        pairs: &[String],
+        file: Option<&Path>,
+    ) -> Result<Option<Auth>, String> {
         if pairs.is_empty() && file.is_none() {
             return Ok(None);
         }
@@ -78,7 +88,7 @@ impl Auth {
                 Some((user, _)) if !user.is_empty() => plain.push(sha256(pair.as_bytes())),
                 _ => {
                     return Err(format!(
-                        "--auth '{pair}' is not USER:PASSWORD; give a user name, a colon and the password"
+                        "{flag} '{pair}' is not USER:PASSWORD; give a user name, a colon and the password"
                     ))
                 }
             }

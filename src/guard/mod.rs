@@ -1,6 +1,8 @@
 //! The guard: what every request must pass before anything is looked up or routed, in this order:
 //! the Host check (host.rs), then credentials when --auth or --auth-file asks for them (auth.rs). A refusal is
 //! answered here, the same for files, listings, live reload and every endpoint that comes after.
+//! Uploads have credentials of their own (--upload-auth, --upload-auth-file): the upload endpoint asks
+//! `check_upload`, so reading can stay open while writing needs a password. Whoever may upload may also read.
 
 pub mod auth;
 pub mod host;
@@ -18,6 +20,7 @@ pub struct Guard {
     hosts: HostPolicy,
     warned: WarnedHosts,
     auth: Option<Auth>,
+    upload_auth: Option<Auth>,
 }
 
 impl Guard {
@@ -26,6 +29,15 @@ impl Guard {
             hosts,
             warned: WarnedHosts::default(),
             auth,
+            upload_auth: None,
+        }
+    }
+
+    /// The guard with credentials that uploads need (--upload-auth, --upload-auth-file).
+    pub fn with_upload_auth(self, upload_auth: Option<Auth>) -> Guard {
+        Guard {
+            upload_auth,
+            ..self
         }
     }
 
@@ -34,15 +46,28 @@ impl Guard {
         if let Some(refusal) = self.check_host(request) {
             return Some(refusal);
         }
-        match &self.auth {
-            Some(auth) => auth.check(request).await,
+        let refusal = match &self.auth {
+            Some(auth) => auth.check(request).await?,
+            None => return None,
+        };
+        match self.check_upload(request).await {
+            // An uploader's credentials: whoever may write may read.
+            None if self.upload_auth.is_some() => None,
+            _ => Some(refusal),
+        }
+    }
+
+    /// For an upload, after `check`: the refusal when uploads need credentials the request does not carry.
+    pub async fn check_upload(&self, request: &Request<'_>) -> Option<Response> {
+        match &self.upload_auth {
+            Some(upload_auth) => upload_auth.check(request).await,
             None => None,
         }
     }
 
-    /// True when --auth or --auth-file asks for credentials.
+    /// True when --auth, --auth-file or an upload's credentials ask for a password.
     pub fn asks_for_credentials(&self) -> bool {
-        self.auth.is_some()
+        self.auth.is_some() || self.upload_auth.is_some()
     }
 
     /// The Host check alone: for what lanai answers before credentials can be asked for (the plain-HTTP

@@ -5,6 +5,7 @@
 
 use super::access::{log_access, PartialLine, RequestLine};
 use super::handler::Handler;
+use super::incoming::{Http1Body, Receiver};
 use super::input::InputBuffer;
 use super::request::{self, Body as RequestBody, Request, Version};
 use super::response::{encode_head, Body, Response};
@@ -272,6 +273,33 @@ where
                     *deadline = next_head_deadline(*idle, limits);
                     continue;
                 }
+                if let Body::Receive(receiver) = response.body {
+                    // The body is read from the input buffer the request borrows: its line is kept as text.
+                    let received = Received {
+                        line: RequestLine(&request).to_string(),
+                        keep_alive: request.keep_alive,
+                        framing: request.body,
+                        expects_continue: expects_continue(&request),
+                    };
+                    drop(witness);
+                    input.consume(head_len);
+                    let connection = (&mut *stream, &mut *input, &mut *output);
+                    if !receive(
+                        connection,
+                        receiver,
+                        received,
+                        (peer, started),
+                        limits,
+                        stop,
+                    )
+                    .await
+                    {
+                        return Next::Close;
+                    }
+                    *idle = input.is_empty();
+                    *deadline = next_head_deadline(*idle, limits);
+                    continue;
+                }
                 let status = response.status;
                 let body_len = match request.body {
                     RequestBody::Length(length) => length,
@@ -369,6 +397,58 @@ where
             Err(_) => return Next::Close,
         }
     }
+}
+
+/// What `receive` keeps of a request whose endpoint reads its body.
+struct Received {
+    line: String,
+    keep_alive: bool,
+    framing: RequestBody,
+    expects_continue: bool,
+}
+
+fn expects_continue(request: &Request<'_>) -> bool {
+    request
+        .list("expect")
+        .any(|value| value.eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// Lends the request body to the endpoint that reads it, then sends its answer. Returns whether the connection
+/// goes on: only when the whole body was read (an answer given before its end, such as a 413, closes it).
+async fn receive<S: Stream>(
+    (stream, input, output): (&mut Timed<S>, &mut InputBuffer, &mut Vec<u8>),
+    receiver: Receiver,
+    received: Received,
+    (peer, started): (SocketAddr, Instant),
+    limits: &Limits,
+    stop: &Stop,
+) -> bool {
+    let stall = limits.write_stall;
+    let mut body = Http1Body::new(
+        stream,
+        input,
+        received.framing,
+        stall,
+        received.expects_continue,
+    );
+    let response = receiver(&mut body).await.settle().await;
+    let complete = body.is_complete();
+    let keep_alive = received.keep_alive
+        && complete
+        && response.body.content_length().is_some()
+        && !stop.is_raised();
+    let status = response.status;
+    output.clear();
+    encode_head(&response, keep_alive, output);
+    let sent = send(stream, output, response.body, false, stall, stop).await;
+    log_access(peer, received.line, status, sent.body_bytes, started);
+    if sent.outcome.is_err() {
+        return false;
+    }
+    if !keep_alive {
+        close(stream, input, !complete).await;
+    }
+    keep_alive
 }
 
 /// When the next head must have arrived: an idle connection waits for the keep-alive timeout, a pipelined head

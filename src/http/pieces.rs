@@ -88,7 +88,7 @@ impl Pieces {
                         None => Bytes::from_static(KEEP_ALIVE_COMMENT),
                     }));
                 }
-                Body::Pending(_) | Body::Proxied(_) => {
+                Body::Pending(_) | Body::Proxied(_) | Body::Receive(_) => {
                     return Err(io::Error::other(
                         "a body that is not made yet reached the connection",
                     ));

@@ -48,6 +48,9 @@ pub enum Body {
     /// Not lanai's to answer: the connection hands the request to `proxy::exchange`, which relays the upstream's
     /// answer, head and all.
     Proxied(Box<crate::proxy::Forward>),
+    /// Not an answer yet: the endpoint reads the request body first (the connection lends it, see incoming.rs)
+    /// and then answers.
+    Receive(super::incoming::Receiver),
 }
 
 pub type PendingBody = Pin<Box<dyn Future<Output = io::Result<Body>> + Send>>;
@@ -64,9 +67,11 @@ impl Body {
                 .iter()
                 .map(Body::content_length)
                 .sum::<Option<u64>>()?,
-            Body::EventStream(_) | Body::Chunks(_) | Body::Pending(_) | Body::Proxied(_) => {
-                return None
-            }
+            Body::EventStream(_)
+            | Body::Chunks(_)
+            | Body::Pending(_)
+            | Body::Proxied(_)
+            | Body::Receive(_) => return None,
         })
     }
 }

@@ -76,6 +76,7 @@ async fn send_counted<S: Stream>(
         Body::Proxied(_) => {
             unreachable!("the connection gives proxied requests to proxy::exchange")
         }
+        Body::Receive(_) => unreachable!("the connection lends the request body before it answers"),
         body => {
             write_counted(stream, output, stall, written).await?;
             send_pieces(stream, body, stall, stop, written).await

@@ -1,50 +1,168 @@
-//! The listing as an HTML page: a table of names, sizes and times whose column heads sort it (plain links with a
-//! query, no script). Names are escaped for HTML and percent-encoded in links.
+//! The listing as an HTML page, one page for phones and desktops: a viewport, a breadcrumb, entries that wrap
+//! (on a narrow screen size and date go under the name), sizes in human units with the exact bytes on hover, and
+//! sorting by name, size or date through plain links with a query. Inline script (never required) adds a filter
+//! box that narrows the entries as you type and, with --upload, sends files dropped on the page or picked; the
+//! same upload form works without it. No external resource; names are escaped for HTML and percent-encoded in
+//! links. A Content-Security-Policy that forbids inline script (set with --header or `_headers`) leaves the plain
+//! list and the form.
 
+use super::json::rfc3339;
 use super::{percent_encode, Entry, Sort, SortKey};
 use std::fmt::Write;
 
+/// What the page offers besides the entries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Offers {
+    /// With --upload, the largest file one upload may bring: the page shows its upload form.
+    pub upload_limit: Option<u64>,
+    /// Links that download the folder as an archive (files/archive/).
+    pub archives: bool,
+}
+
+const STYLE: &str = "\
+:root{color-scheme:light dark;font-family:system-ui,sans-serif;line-height:1.4}\
+body{margin:1em auto;max-width:60em;padding:0 1em}\
+h1{font-size:1.3em;overflow-wrap:anywhere}\
+[hidden]{display:none!important}\
+ul{list-style:none;margin:0;padding:0}\
+.head,li{display:grid;grid-template-columns:minmax(0,1fr) 7em 12em;gap:0 1em;padding:.35em 0;\
+border-bottom:1px solid #8884}\
+li a{overflow-wrap:anywhere}\
+.size,.head span:nth-child(2){text-align:right}\
+time{white-space:nowrap}\
+#filter{box-sizing:border-box;width:100%;font:inherit;padding:.4em;margin:.5em 0}\
+#drop{border:2px dashed #8888;border-radius:.5em;padding:1em;margin:.5em 0}\
+#drop.over{border-color:#48f;background:#48f2}\
+@media (max-width:40em){.head,li{display:flex;flex-wrap:wrap;gap:0 1.5em}\
+li a{flex-basis:100%}.size,.head span:nth-child(2){text-align:left}}";
+
+const SCRIPT: &str = r##"
+(() => {
+const filter = document.getElementById("filter");
+const rows = [...document.querySelectorAll("#entries li.entry")];
+filter.hidden = false;
+filter.addEventListener("input", () => {
+  const wanted = filter.value.toLowerCase();
+  for (const row of rows) row.hidden = !row.firstElementChild.textContent.toLowerCase().includes(wanted);
+});
+const drop = document.getElementById("drop");
+if (!drop) return;
+const picker = drop.querySelector("input[type=file]");
+const said = document.getElementById("upload-status");
+const limit = Number(drop.dataset.limit);
+drop.querySelector("button").hidden = true;
+const send = (files) => {
+  files = [...files];
+  if (!files.length) return;
+  const large = files.filter((file) => file.size > limit).map((file) => file.name);
+  if (large.length) { said.textContent = `Larger than the upload limit: ${large.join(", ")}`; return; }
+  const form = new FormData();
+  for (const file of files) form.append("file", file, file.name);
+  said.textContent = `Uploading ${files.length} file${files.length > 1 ? "s" : ""}…`;
+  fetch(location.pathname, { method: "POST", body: form })
+    .then((answer) => answer.ok ? location.reload() : answer.text().then((text) => { said.textContent = text; }))
+    .catch((error) => { said.textContent = `Upload failed: ${error}`; });
+};
+picker.addEventListener("change", () => send(picker.files));
+document.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+document.addEventListener("dragleave", () => drop.classList.remove("over"));
+document.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("over");
+  send(event.dataTransfer.files);
+});
+})();
+"##;
+
 /// Renders `entries` (already sorted by `sort`) of the folder shown as `url_path` (decoded, starting and ending
-/// with `/`); with `archives`, links that download the folder (files/archive/).
-pub fn render(entries: &[Entry], url_path: &str, sort: Sort, archives: bool) -> String {
+/// with `/`).
+pub fn render(entries: &[Entry], url_path: &str, sort: Sort, offers: Offers) -> String {
     let title = format!("Index of {}", escape_html(url_path));
     let mut page = format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title>\n\
-         <style>body{{font-family:system-ui,sans-serif;margin:2em}}td,th{{padding:.1em 2em .1em 0;text-align:left}}\
-         td.size{{text-align:right}}</style></head>\n<body><h1>{title}</h1>\n{}<table>\n<tr>{}{}{}</tr>\n",
-        if archives {
-            "<p>Download this folder as <a href=\"?download=zip\">.zip</a> or \
-             <a href=\"?download=tar.gz\">.tar.gz</a></p>\n"
-        } else {
-            ""
-        },
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{STYLE}</style></head>\n<body>\n<h1>Index of {}</h1>\n",
+        breadcrumb(url_path)
+    );
+    // The line under the breadcrumb: what the folder holds, and links that act on the whole folder.
+    let folders = entries.iter().filter(|entry| entry.is_dir).count();
+    let downloads = if offers.archives {
+        " · download as <a href=\"?download=zip\">.zip</a> or <a href=\"?download=tar.gz\">.tar.gz</a>"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        page,
+        "<p class=\"line\">{}, {}{downloads}</p>",
+        counted(folders, "folder"),
+        counted(entries.len() - folders, "file")
+    );
+    if let Some(limit) = offers.upload_limit {
+        let _ = writeln!(
+            page,
+            "<form id=\"drop\" method=\"post\" enctype=\"multipart/form-data\" data-limit=\"{limit}\">\
+             <label>Drop files here, or choose them: <input type=\"file\" name=\"file\" multiple></label> \
+             <button>Upload</button> <output id=\"upload-status\"></output></form>"
+        );
+    }
+    let _ = writeln!(
+        page,
+        "<input id=\"filter\" type=\"search\" placeholder=\"Filter\" aria-label=\"Filter the entries\" \
+         autocomplete=\"off\" hidden>\n<div class=\"head\">{}{}{}</div>\n<ul id=\"entries\">",
         column_head("Name", SortKey::Name, sort),
         column_head("Size", SortKey::Size, sort),
         column_head("Modified", SortKey::Time, sort),
     );
     if url_path != "/" {
-        page.push_str("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n");
+        page.push_str("<li><a href=\"../\">../</a></li>\n");
     }
     for entry in entries {
         let slash = if entry.is_dir { "/" } else { "" };
         let size = if entry.is_dir {
-            "-".to_string()
+            "<span class=\"size\">-</span>".to_string()
         } else {
-            human_size(entry.size)
+            format!(
+                "<span class=\"size\" title=\"{} bytes\">{}</span>",
+                entry.size,
+                human_size(entry.size)
+            )
         };
         let modified = entry
             .modified
-            .map(httpdate::fmt_http_date)
+            .and_then(rfc3339)
+            .map(|time| format!("<time datetime=\"{time}\">{}</time>", shown_time(&time)))
             .unwrap_or_default();
         let _ = writeln!(
             page,
-            "<tr><td><a href=\"{}{slash}\">{}{slash}</a></td><td class=\"size\">{size}</td><td>{modified}</td></tr>",
+            "<li class=\"entry\"><a href=\"{}{slash}\">{}{slash}</a>{size}{modified}</li>",
             percent_encode(&entry.name),
             escape_html(&entry.name),
         );
     }
-    page.push_str("</table>\n</body></html>\n");
+    let _ = write!(page, "</ul>\n<script>{SCRIPT}</script>\n</body></html>\n");
     page
+}
+
+/// `/`, then each folder of the path, each a link to itself.
+fn breadcrumb(url_path: &str) -> String {
+    let mut crumbs = String::from("<a href=\"/\">/</a>");
+    let mut href = String::from("/");
+    for name in url_path.split('/').filter(|name| !name.is_empty()) {
+        href.push_str(&percent_encode(name));
+        href.push('/');
+        let _ = write!(crumbs, "<a href=\"{href}\">{}</a>/", escape_html(name));
+    }
+    crumbs
+}
+
+fn counted(count: usize, what: &str) -> String {
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {what}{plural}")
+}
+
+/// `2026-11-25 17:03 UTC` from `2026-11-25T17:03:10Z`: short enough to sit beside the size on a phone.
+fn shown_time(rfc3339: &str) -> String {
+    format!("{} {} UTC", &rfc3339[..10], &rfc3339[11..16])
 }
 
 /// A column head that sorts by `key`: ascending names, largest and newest first, and the other way round when
@@ -66,7 +184,7 @@ fn column_head(label: &str, key: SortKey, current: Sort) -> String {
         (true, false) => " ↑",
         (true, true) => " ↓",
     };
-    format!("<th><a href=\"?sort={name}&amp;order={order}\">{label}</a>{arrow}</th>")
+    format!("<span><a href=\"?sort={name}&amp;order={order}\">{label}</a>{arrow}</span>")
 }
 
 fn escape_html(text: &str) -> String {
@@ -124,7 +242,7 @@ mod tests {
         let (mut entries, _) = read(dir, hidden).unwrap();
         let sort = Sort::from_query(query);
         sort.apply(&mut entries);
-        render(&entries, url_path, sort, false)
+        render(&entries, url_path, sort, Offers::default())
     }
 
     #[test]
@@ -143,6 +261,39 @@ mod tests {
         assert!(listed.contains("href=\"../\""));
         assert!(page(dir.path(), "/", true, "").contains(".env"));
         assert!(!page(dir.path(), "/", false, "").contains("href=\"../\""));
+    }
+
+    #[test]
+    fn breadcrumb_links_each_folder_and_escapes_names() {
+        assert_eq!(breadcrumb("/"), "<a href=\"/\">/</a>");
+        assert_eq!(
+            breadcrumb("/a b/<x>/"),
+            "<a href=\"/\">/</a><a href=\"/a%20b/\">a b</a>/<a href=\"/a%20b/%3Cx%3E/\">&lt;x&gt;</a>/"
+        );
+        assert_eq!(shown_time("2026-11-25T17:03:10Z"), "2026-11-25 17:03 UTC");
+    }
+
+    #[test]
+    fn the_upload_form_only_when_offered() {
+        let dir = tempfile::tempdir().unwrap();
+        let (entries, _) = read(dir.path(), false).unwrap();
+        let sort = Sort::from_query("");
+        let plain = render(&entries, "/", sort, Offers::default());
+        assert!(!plain.contains("<form"));
+        let offers = Offers {
+            upload_limit: Some(1024),
+            ..Offers::default()
+        };
+        let uploading = render(&entries, "/", sort, offers);
+        assert!(uploading.contains("data-limit=\"1024\""), "{uploading}");
+        assert!(
+            !uploading.contains("?download="),
+            "archives were not offered"
+        );
+        assert!(
+            plain.contains("<meta name=\"viewport\"")
+                && uploading.contains("<meta name=\"viewport\"")
+        );
     }
 
     #[test]

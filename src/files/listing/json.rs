@@ -65,7 +65,7 @@ fn string(text: &str) -> String {
 }
 
 /// `2024-05-01T10:20:30Z` (RFC 3339, UTC, whole seconds); `None` before 1970.
-fn rfc3339(time: SystemTime) -> Option<String> {
+pub(super) fn rfc3339(time: SystemTime) -> Option<String> {
     let seconds = time.duration_since(UNIX_EPOCH).ok()?.as_secs();
     let (days, of_day) = (seconds / 86_400, seconds % 86_400);
     let (year, month, day) = civil_from_days(days);

@@ -101,7 +101,11 @@ pub fn respond(site: &Site, request: &Request<'_>, dir: &Path, shown_as: &str) -
     let (page, content_type, format) = if as_json {
         (json::render(&entries, shown_as), "application/json", "json")
     } else {
-        let page = html::render(&entries, shown_as, sort, site.archives);
+        let offers = html::Offers {
+            upload_limit: site.upload_limit,
+            archives: site.archives,
+        };
+        let page = html::render(&entries, shown_as, sort, offers);
         (page, "text/html; charset=utf-8", "html")
     };
     let mut validators = validators(&entries, folder_modified, sort);

@@ -10,6 +10,7 @@
 //! keep-alive timeout for an idle connection (GOAWAY, then close).
 
 mod head;
+mod incoming;
 mod io;
 mod relay;
 
@@ -270,6 +271,16 @@ async fn answer<H: Handler>(
             let line = RequestLine(&request);
             return log_access(peer, line, exchanged.status, exchanged.body_bytes, started);
         }
+        let response = match response.body {
+            Body::Receive(receiver) => {
+                let mut incoming = incoming::Http2Body {
+                    body: &mut body,
+                    stall: limits.write_stall,
+                };
+                receiver(&mut incoming).await.settle().await
+            }
+            _ => response,
+        };
         let status = response.status;
         let head_only = request.method == Some(Method::Head);
         let sent = send(&mut respond, response, head_only, &limits, &stop).await;

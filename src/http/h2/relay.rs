@@ -156,7 +156,10 @@ impl ClientSide for Relay<'_> {
 }
 
 /// The request body's next DATA, `None` at its end; a client that sends nothing for `stall` broke it off.
-async fn next_data(body: &mut RecvStream, stall: Duration) -> Result<Option<Bytes>, Broken> {
+pub(super) async fn next_data(
+    body: &mut RecvStream,
+    stall: Duration,
+) -> Result<Option<Bytes>, Broken> {
     let data = async { Some(body.data().await) };
     let quiet = async {
         Timer::after(stall).await;
