@@ -53,14 +53,16 @@ set edit:completion:arg-completer[lanai] = {|@words|
             cand --cors 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
             cand --isolate 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
             cand --live 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
+            cand --no-console 'With --live, keep the pages'' console to themselves: by default their errors and warnings (and console.log with -v) are printed here, under the device''s name'
             cand --no-compress 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'
             cand -q 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
             cand --quiet 'No access log (warnings and errors are still printed); the later of this and --verbose wins'
             cand -v 'More detail in the log, such as why a path was refused; repeat for more'
             cand --verbose 'More detail in the log, such as why a path was refused; repeat for more'
             cand --open 'Open the site in the default browser once lanai listens ($BROWSER first, then the system''s opener)'
-            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the page that offers the CA to install'
+            cand --https 'Serve HTTPS with a certificate from lanai''s own local CA, made on first use; plain HTTP on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)'
             cand --print-ca 'Print the certificate of lanai''s local CA (PEM), making the CA first if needed, then exit'
+            cand --new-ca 'Replace lanai''s local CA and its certificate with new ones, then exit; devices that trusted the old CA must install the new one'
             cand --upload 'Accept uploads into the served folder: PUT /path/name (curl -T), and files sent from a listing page'
             cand --upload-overwrite 'Let an upload replace a file that exists (otherwise 409 Conflict)'
             cand --no-config 'Skip the config file (LANAI_CONFIG, or the per-user one that FILES in lanai(1) names)'
@@ -80,7 +82,7 @@ set edit:completion:arg-completer[lanai] = {|@words|
     var previous = $words[-2]
     if (has-value ['-r' '--document-root' '--tls-cert' '--tls-key' '--auth-file' '--upload-auth-file' '--log-file'] $previous) {
         edit:complete-filename $current
-    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '--no-compress' '--compress-cache' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--auth' '--upload' '--upload-overwrite' '--upload-limit' '--upload-auth' '--no-config' '--generate'] $previous) {
+    } elif (has-value ['-p' '--port' '--host' '--allowed-host' '-w' '--workers' '--read-timeout' '--keep-alive-timeout' '--max-connections' '--shutdown-timeout' '--cache-control' '--listing' '--spa' '--clean-urls' '--hidden' '--follow-symlinks' '--charset' '--cors' '--header' '--isolate' '--proxy' '--proxy-timeout' '--live' '--no-console' '--no-compress' '--compress-cache' '-q' '--quiet' '-v' '--verbose' '--open' '--https' '--print-ca' '--new-ca' '--auth' '--upload' '--upload-overwrite' '--upload-limit' '--upload-auth' '--no-config' '--generate'] $previous) {
         # a value that is not a path: nothing to offer
     } elif (str:has-prefix $current '-') {
         lanai-options $@words

@@ -1,9 +1,11 @@
 //! The order every request takes once its head is read, written once:
-//! guard (may answer at once) → live reload's reserved paths → --proxy prefixes (the connection then relays the
+//! guard (may answer at once) → the pages for devices (--https with the local CA: start page, CA page and
+//! downloads, over HTTPS as over plain HTTP) → live reload's reserved paths → --proxy prefixes (the connection then relays the
 //! upstream's answer as it is: the rules files do not apply to it) → --upload's PUT and POST → `_redirects` (redirect, or rewrite to another
 //! path) → --clean-urls → the files endpoint → the site's 404.html in place of lanai's own 404 page → `_headers`.
 //! A new stage or endpoint is one line here.
 
+use crate::devices::Devices;
 use crate::files::{self, Site};
 use crate::guard::Guard;
 use crate::http::handler::Handler;
@@ -24,6 +26,7 @@ const NOT_FOUND_PAGE: &str = "/404.html";
 
 pub struct App {
     pub guard: Arc<Guard>,
+    pub devices: Option<Devices>,
     pub live: Option<Live>,
     pub proxy: Proxy,
     pub uploads: Option<Uploads>,
@@ -45,6 +48,13 @@ impl App {
     async fn answer(&self, request: &Request<'_>) -> Response {
         if let Some(refusal) = self.guard.check(request).await {
             return refusal;
+        }
+        if let Some(page) = self
+            .devices
+            .as_ref()
+            .and_then(|pages| pages.respond(request))
+        {
+            return page;
         }
         if let Some(answer) = self.live.as_ref().and_then(|live| live.respond(request)) {
             return answer;

@@ -121,6 +121,11 @@ pub struct Options {
     #[arg(long)]
     pub live: bool,
 
+    /// With --live, keep the pages' console to themselves: by default their errors and warnings (and
+    /// console.log with -v) are printed here, under the device's name
+    #[arg(long)]
+    pub no_console: bool,
+
     /// Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)
     #[arg(long)]
     pub no_compress: bool,
@@ -143,7 +148,7 @@ pub struct Options {
     pub open: bool,
 
     /// Serve HTTPS with a certificate from lanai's own local CA, made on first use; plain HTTP
-    /// on the same port is redirected, except the page that offers the CA to install
+    /// on the same port is redirected, except the pages that help a device trust the CA (/.lanai/start)
     #[arg(long)]
     pub https: bool,
 
@@ -158,6 +163,11 @@ pub struct Options {
     /// Print the certificate of lanai's local CA (PEM), making the CA first if needed, then exit
     #[arg(long)]
     pub print_ca: bool,
+
+    /// Replace lanai's local CA and its certificate with new ones, then exit; devices that trusted
+    /// the old CA must install the new one
+    #[arg(long)]
+    pub new_ca: bool,
 
     /// Ask for this user name and password (HTTP Basic) before serving anything; repeatable
     #[arg(long = "auth", value_name = "USER:PASSWORD", action = ArgAction::Append)]

@@ -61,44 +61,73 @@ pub struct Urls {
     pub local: String,
     /// URLs for other devices, the one a phone most likely reaches first.
     pub lan: Vec<String>,
-    /// The address behind `lan[0]`, when it is an IP address (the CA page is offered there).
-    pub lan_host: Option<String>,
     /// The host of `local`, and the port of them all.
     pub local_host: String,
     pub port: u16,
 }
 
 impl Urls {
-    /// A plain-HTTP URL of `path` for another device when there is a LAN address, else for this machine.
-    pub fn plain_url(&self, path: &str) -> String {
-        let host = self.lan_host.as_deref().unwrap_or(&self.local_host);
-        format!("http://{host}:{}{path}", self.port)
-    }
-
     /// `host:port` of `local`.
     pub fn local_authority(&self) -> String {
         format!("{}:{}", self.local_host, self.port)
     }
 
-    /// The start-up lines: where lanai serves `root`, every URL, where to get the CA (`ca_page`), and the QR
-    /// code of the first LAN URL when `qr` says so. One string, so it goes out in one write.
-    pub fn announcement(&self, root: &str, note: &str, ca_page: Option<&str>, qr: bool) -> String {
-        let mut text = format!("lanai serving {root} at {}{note}\n", self.local);
+    /// The start-up lines: where lanai serves `root`, every URL, the QR code of the first LAN URL when `qr` says
+    /// so, and, with lanai's own CA, its start page at `start_page` (a path): the page other devices open first
+    /// (plain HTTP on the same port, so a device that does not trust the CA yet can open it), which the QR code
+    /// then leads to. On loopback no other device can reach lanai, so the text speaks of this computer's
+    /// browsers only. One string, so it goes out in one write.
+    pub fn announcement(
+        &self,
+        root: &str,
+        note: &str,
+        start_page: Option<&str>,
+        qr: bool,
+    ) -> String {
+        let mut text = format!(
+            "lanai serving {root} at {}{note}
+",
+            self.local
+        );
         for url in &self.lan {
-            text.push_str(&format!("  also at {url}\n"));
-        }
-        if let Some(page) = ca_page {
             text.push_str(&format!(
-                "  to trust its HTTPS on a phone or another computer, open {page} there first\n"
+                "  also at {url}
+"
             ));
         }
-        if let (true, Some(first)) = (qr, self.lan.first()) {
-            if let Some(code) = qr_code(first) {
-                text.push_str(&format!("  scan to open {first}:\n{code}\n"));
+        let mut scanned = self.lan.first().cloned();
+        if let Some(path) = start_page {
+            match &scanned {
+                Some(first) => {
+                    let page = plain(first, path);
+                    text.push_str(&format!(
+                        "  on a phone or another computer, open {page}: it checks that the device trusts lanai's \
+                         HTTPS, and shows how to if not\n"
+                    ));
+                    scanned = Some(page);
+                }
+                None => text.push_str(&format!(
+                    "  to trust its HTTPS in this computer's browsers, open {} once\n",
+                    plain(&self.local, path)
+                )),
+            }
+        }
+        if let (true, Some(url)) = (qr, scanned) {
+            if let Some(code) = qr_code(&url) {
+                text.push_str(&format!("  scan to open {url}:\n{code}\n"));
             }
         }
         text
     }
+}
+
+/// One of lanai's URLs (`scheme://authority/`) as plain HTTP to `path` on the same authority.
+fn plain(url: &str, path: &str) -> String {
+    let authority = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .trim_end_matches('/');
+    format!("http://{authority}{path}")
 }
 
 /// The URLs of a server listening on `bound` over `scheme`, given this machine's `addresses` and `host_name`.
@@ -118,7 +147,6 @@ pub fn urls(
             Urls {
                 local: url(&host),
                 lan: Vec::new(),
-                lan_host: None,
                 local_host: host,
                 port,
             }
@@ -126,7 +154,6 @@ pub fn urls(
             Urls {
                 local: url(&host),
                 lan: vec![url(&host)],
-                lan_host: Some(host.clone()),
                 local_host: host,
                 port,
             }
@@ -147,14 +174,12 @@ pub fn urls(
         .map(|address| authority_host(address.ip))
         .collect();
     hosts.dedup();
-    let lan_host = hosts.first().cloned();
     if let Some(name) = host_name {
         hosts.push(format!("{name}.local"));
     }
     Urls {
         local: url("localhost"),
         lan: hosts.iter().map(|host| url(host)).collect(),
-        lan_host,
         local_host: "localhost".to_string(),
         port,
     }
@@ -316,7 +341,6 @@ mod tests {
                 "http://box.local:8080/"
             ]
         );
-        assert_eq!(urls.lan_host.as_deref(), Some("192.168.1.20"));
     }
 
     #[test]
@@ -333,6 +357,42 @@ mod tests {
             urls.lan.contains(&"https://192.168.1.20:8443/".to_string()),
             platform::WILDCARD_IPV6_ACCEPTS_IPV4
         );
+    }
+
+    #[test]
+    fn with_the_local_ca_the_qr_code_and_text_lead_to_the_start_page() {
+        let urls = urls("https", "0.0.0.0:8443".parse().unwrap(), &machine(), None);
+        let text = urls.announcement("/site", "", Some("/.lanai/start"), true);
+        let page = "http://192.168.1.20:8443/.lanai/start";
+        assert!(
+            text.contains(&format!("on a phone or another computer, open {page}:")),
+            "{text}"
+        );
+        assert!(text.contains(&format!("scan to open {page}:\n")), "{text}");
+        let given = urls.announcement("/site", "", None, true);
+        assert!(given.contains("scan to open https://192.168.1.20:8443/:\n"));
+        assert!(!given.contains("/.lanai/"), "{given}");
+    }
+
+    #[test]
+    fn on_loopback_the_text_speaks_of_this_computer_only() {
+        let urls = urls("https", "127.0.0.1:8443".parse().unwrap(), &machine(), None);
+        let text = urls.announcement("/site", "", Some("/.lanai/start"), true);
+        assert_eq!(
+            text,
+            "lanai serving /site at https://127.0.0.1:8443/\n  to trust its HTTPS in this computer's browsers, \
+             open http://127.0.0.1:8443/.lanai/start once\n"
+        );
+        assert!(!text.to_lowercase().contains("phone"));
+    }
+
+    #[test]
+    fn plain_urls_keep_the_authority() {
+        assert_eq!(
+            plain("https://[2001:db8::5]:8443/", "/p"),
+            "http://[2001:db8::5]:8443/p"
+        );
+        assert_eq!(plain("https://box.local:1/", "/p"), "http://box.local:1/p");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod devices;
 pub mod files;
 pub mod generated;
 pub mod guard;

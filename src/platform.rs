@@ -168,25 +168,42 @@ pub fn url_opener(url: &str) -> Vec<String> {
     vec!["xdg-open".to_string(), url.to_string()]
 }
 
-/// Writes a file only this user may read (mode 0600), for private keys. The file is created with that mode, so
-/// it is never readable by others, not even for a moment.
+/// Writes a file only this user may read (mode 0600), for private keys, and flushes it to disk (it is renamed into
+/// place next). The file is created with that mode, so it is never readable by others, not even for a moment.
 #[cfg(unix)]
 pub fn write_private(path: &std::path::Path, contents: &[u8]) -> io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
+    let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(path)?
-        .write_all(contents)
+        .open(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
 }
 
 /// On Windows a file in the user's AppData folder is private to the user already (its ACL is inherited).
 #[cfg(not(unix))]
 pub fn write_private(path: &std::path::Path, contents: &[u8]) -> io::Result<()> {
-    std::fs::write(path, contents)
+    use std::io::Write;
+    let mut file = File::create(path)?;
+    file.write_all(contents)?;
+    file.sync_all()
+}
+
+/// Whether users other than the owner may read or change the file (its group or other mode bits).
+#[cfg(unix)]
+pub fn open_to_others(metadata: &Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    metadata.permissions().mode() & 0o077 != 0
+}
+
+/// Windows files carry ACLs, not modes; one in the user's AppData inherits the user's own.
+#[cfg(not(unix))]
+pub fn open_to_others(_metadata: &Metadata) -> bool {
+    false
 }
 
 /// Makes a folder of private files reachable by this user only (mode 0700).

@@ -5,12 +5,14 @@
 
 use crate::app::App;
 use crate::cli::Options;
+use crate::devices::{self, Devices};
 use crate::files::Site;
 use crate::guard::auth::Auth;
 use crate::guard::host::HostPolicy;
 use crate::guard::Guard;
 use crate::http::connection::{Limits, WRITE_STALL};
 use crate::lan::{self, Urls};
+use crate::live::console::Console;
 use crate::live::Live;
 use crate::platform;
 use crate::proxy::Proxy;
@@ -18,7 +20,7 @@ use crate::rules::Rules;
 use crate::server::{self, Settings};
 use crate::shutdown::{self, Stop};
 use crate::tls::authority::{self, LocalCa};
-use crate::tls::{self, plain, Tls};
+use crate::tls::{self, Tls};
 use crate::upload::Uploads;
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
@@ -32,9 +34,8 @@ const NO_INDEX_NOTE: &str =
 
 /// Runs lanai as `options` say until it is stopped.
 pub fn run(options: Options) -> Result<(), String> {
-    if options.print_ca {
-        print!("{}", LocalCa::open(&authority::data_folder()?)?.cert_pem);
-        return Ok(());
+    if options.print_ca || options.new_ca {
+        return print_ca(&options);
     }
     let root = document_root(&options)?;
     size_executor(&options);
@@ -55,7 +56,10 @@ pub fn run(options: Options) -> Result<(), String> {
     let auth = Auth::from_options(&options.auth, options.auth_file.as_deref())?;
     let live = options
         .live
-        .then(|| Live::start(&site.root, options.hidden))
+        .then(|| {
+            let console = (!options.no_console).then(|| Console::new(options.verbose > 0));
+            Live::start(&site.root, options.hidden, console)
+        })
         .transpose()?;
     let proxy = Proxy::new(&options.proxies, Duration::from_secs(options.proxy_timeout))?;
     let listener = server::bind(&options.host, options.port)?;
@@ -78,14 +82,20 @@ pub fn run(options: Options) -> Result<(), String> {
     let scheme = if https { "https" } else { "http" };
     let urls = lan::urls(scheme, address, &lan_addresses, host_name.as_deref());
     let local_ca = (https && options.tls_cert.is_none())
-        .then(|| LocalCa::open(&authority::data_folder()?))
+        .then(|| LocalCa::open(&authority::data_folder()?, host_name.as_deref()))
         .transpose()?;
+    if let Some(warning) = local_ca.as_ref().and_then(LocalCa::warning) {
+        log::warn!("{warning}");
+    }
+    let devices = local_ca.as_ref().map(|ca| Devices {
+        ca_pem: ca.cert_pem.clone(),
+    });
     let ips: Vec<IpAddr> = lan_addresses.iter().map(|address| address.ip).collect();
     let tls = https
         .then(|| {
             tls_for(
                 &options,
-                local_ca.as_ref(),
+                local_ca,
                 &ips,
                 host_name.as_deref(),
                 &urls,
@@ -93,7 +103,7 @@ pub fn run(options: Options) -> Result<(), String> {
             )
         })
         .transpose()?;
-    announce(&options, &site, &urls, live.is_some(), local_ca.is_some());
+    announce(&options, &site, &urls, live.is_some(), devices.is_some());
     if guard.asks_for_credentials() && !https && !address.ip().is_loopback() {
         log::warn!(
             "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
@@ -124,6 +134,7 @@ pub fn run(options: Options) -> Result<(), String> {
     };
     let app = App {
         guard,
+        devices,
         live,
         proxy,
         uploads: options.upload.then_some(Uploads {
@@ -165,6 +176,30 @@ fn document_root(options: &Options) -> Result<PathBuf, String> {
     Ok(root)
 }
 
+/// --print-ca and --new-ca: the local CA's certificate on stdout (made first if there is none, or new with
+/// --new-ca), and what the user should know about it on stderr.
+fn print_ca(options: &Options) -> Result<(), String> {
+    let folder = authority::data_folder()?;
+    let host_name = lan::host_name();
+    let ca = if options.new_ca {
+        let ca = LocalCa::replace(&folder, host_name.as_deref())?;
+        eprintln!(
+            "lanai made a new local CA in '{}'; devices that trusted the old one must install this one (start lanai with --https and open the CA page it names)",
+            folder.display()
+        );
+        ca
+    } else {
+        LocalCa::open(&folder, host_name.as_deref())?
+    };
+    if let Some(warning) = ca.warning() {
+        eprintln!("warning: {warning}");
+    }
+    if options.print_ca {
+        print!("{}", ca.cert_pem);
+    }
+    Ok(())
+}
+
 /// --workers, or one thread per CPU.
 fn size_executor(options: &Options) {
     let workers = options.workers.map_or_else(
@@ -178,30 +213,30 @@ fn size_executor(options: &Options) {
 /// TLS with the local CA's leaf for every name this machine answers to, or with --tls-cert and --tls-key.
 fn tls_for(
     options: &Options,
-    local_ca: Option<&LocalCa>,
+    local_ca: Option<LocalCa>,
     ips: &[IpAddr],
     host_name: Option<&str>,
     urls: &Urls,
     guard: &Arc<Guard>,
 ) -> Result<Arc<Tls>, String> {
     let source = match (local_ca, &options.tls_cert, &options.tls_key) {
-        (Some(ca), _, _) => tls::Source::LocalCa(ca, tls::leaf_names(ips, host_name)),
+        (Some(ca), _, _) => tls::Source::LocalCa(Box::new(ca), tls::leaf_names(ips, host_name)),
         (None, Some(cert), Some(key)) => tls::Source::Files { cert, key },
         _ => return Err("--tls-cert needs --tls-key".to_string()),
     };
     Tls::new(source, urls.local_authority(), guard.clone()).map(Arc::new)
 }
 
-/// The start-up lines on stdout: where lanai serves, the LAN URLs and QR code, the CA page, and the note for a
-/// root without index.html.
+/// The start-up lines on stdout: where lanai serves, the LAN URLs and QR code, the start page for devices, and
+/// the note for a root without index.html.
 fn announce(options: &Options, site: &Site, urls: &Urls, live: bool, local_ca: bool) {
     let live_note = if live { " with live reload" } else { "" };
-    let ca_page = local_ca.then(|| urls.plain_url(plain::CA_PAGE));
+    let start_page = local_ca.then_some(devices::START_PAGE);
     let qr = lan::wants_qr_code(options.quiet, std::io::stdout().is_terminal());
     let mut announcement = urls.announcement(
         &platform::shown(&site.root).display().to_string(),
         live_note,
-        ca_page.as_deref(),
+        start_page,
         qr,
     );
     if !options.listing && !site.root.join("index.html").is_file() {

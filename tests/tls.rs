@@ -4,27 +4,12 @@
 
 mod common;
 
-use common::h2::print_ca;
-use common::{exercise_root, lanai, Server, INDEX_BODY};
+use common::h2::{print_ca, start_with_data as start};
+use common::{lanai, INDEX_BODY};
 use rustls::pki_types::{CertificateDer, ServerName};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
 use tempfile::TempDir;
-
-/// lanai with `args` and its data folder in `data`.
-fn start(data: &Path, args: &[&str]) -> Server {
-    let root = exercise_root();
-    let path = root.path().to_str().unwrap().to_string();
-    Server::spawn(
-        root,
-        lanai()
-            .env("XDG_DATA_HOME", data)
-            .env("HOME", data)
-            .args([path.as_str(), "--port", "0", "--quiet"])
-            .args(args),
-    )
-}
 
 /// A GET over TLS to `addr`, asking for `name`, trusting only `root_pem`. Returns the head, the body and the
 /// certificates the server sent.
@@ -159,8 +144,8 @@ fn plain_http_on_the_https_port_is_redirected_except_the_ca_page() {
     for key in ["/.lanai/ca-key.pem", "/ca-key.pem", "/.lanai/leaf-key.pem"] {
         assert_eq!(server.get(key).status, 307, "{key}");
     }
-    let output = server.output_with("/.lanai/ca");
-    assert!(output.contains("/.lanai/ca there first"), "{output}");
+    let output = server.output_with("/.lanai/start");
+    assert!(output.contains("/.lanai/start"), "{output}");
 }
 
 /// The guard judges an absolute-form target's authority, not the Host field beside it: the redirect names that
@@ -260,4 +245,52 @@ fn a_proxied_request_over_tls_tells_the_upstream_it_was_https() {
         body.contains("field X-Forwarded-Host: localhost\n"),
         "{body}"
     );
+}
+
+/// The DNS names and IP addresses a certificate carries, as lanai writes them.
+fn names_of(cert: &CertificateDer<'_>) -> Vec<String> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(cert).unwrap();
+    let names = parsed.subject_alternative_name().unwrap().unwrap();
+    names
+        .value
+        .general_names
+        .iter()
+        .map(|name| match name {
+            x509_parser::extensions::GeneralName::DNSName(dns) => dns.to_string(),
+            x509_parser::extensions::GeneralName::IPAddress(bytes) => match bytes.len() {
+                4 => std::net::IpAddr::from(<[u8; 4]>::try_from(*bytes).unwrap()).to_string(),
+                _ => std::net::IpAddr::from(<[u8; 16]>::try_from(*bytes).unwrap()).to_string(),
+            },
+            other => panic!("an unexpected name {other:?}"),
+        })
+        .collect()
+}
+
+/// A laptop that joined another network: a connection on a local address the leaf does not name (127.0.0.2, which
+/// Linux answers on like 127.0.0.1) gets a leaf that names it too, issued by the local CA on the spot and kept for
+/// the next connection and the next start.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_connection_on_an_address_the_leaf_does_not_name_gets_a_leaf_that_names_it() {
+    let data = TempDir::new().unwrap();
+    let server = start(data.path(), &["--https", "--host", "0.0.0.0"]);
+    let ca = print_ca(data.path());
+    let (_, _, first) = https_get(server.addr, "127.0.0.1", &ca, "/").unwrap();
+    let first_names = names_of(&first[0]);
+    assert!(!first_names.contains(&"127.0.0.2".to_string()));
+    let other = SocketAddr::from(([127, 0, 0, 2], server.addr.port()));
+    let (head, body, issued) = https_get(other, "127.0.0.2", &ca, "/httptest/dir2/").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 OK"), "{head}");
+    assert_eq!(body, INDEX_BODY);
+    let mut expected = first_names.clone();
+    expected.push("127.0.0.2".to_string());
+    assert_eq!(names_of(&issued[0]), expected);
+    for (address, name) in [(other, "127.0.0.2"), (server.addr, "localhost")] {
+        let (_, _, again) = https_get(address, name, &ca, "/").unwrap();
+        assert_eq!(again[0], issued[0], "the new leaf serves every address");
+    }
+    drop(server);
+    let restarted = start(data.path(), &["--https", "--host", "0.0.0.0"]);
+    let (_, _, kept) = https_get(restarted.addr, "localhost", &ca, "/").unwrap();
+    assert_eq!(kept[0], issued[0], "and the next start");
 }

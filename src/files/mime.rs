@@ -1,5 +1,7 @@
 //! Content-Type by file extension. A fixed table comes first so the answers that matter (the exercise's types and
-//! the modern web types) are the same on every OS and never carry a charset; mime_guess covers the rest.
+//! the modern web types) are the same on every OS and never carry a charset unless `--charset` asks; mime_guess
+//! covers the rest. Other text (`text/plain`, `text/markdown`, `text/csv`…) says it is UTF-8, so that a phone
+//! does not read `résumé` as Latin-1.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -43,10 +45,18 @@ pub fn content_type(path: &Path) -> &'static str {
         .unwrap_or(FALLBACK)
 }
 
-/// `mime` with `; charset=<charset>` appended when a charset is configured and the type is text.
+/// The types the exercise compares exactly: never a charset unless `--charset` asks for one.
+const EXACT_TEXT: &[&str] = &["text/html", "text/css", "text/javascript"];
+
+/// `mime` with `; charset=<charset>` appended when a charset is configured and the type is textual; without one,
+/// `text/*` outside the exercise's exact types gets `; charset=utf-8`. JSON is UTF-8 by definition (RFC 8259
+/// registers no charset) and XML and SVG declare their own encoding, so they are left as they are.
 pub fn with_charset(mime: &'static str, charset: Option<&str>) -> Cow<'static, str> {
     match charset {
         Some(charset) if is_textual(mime) => Cow::Owned(format!("{mime}; charset={charset}")),
+        None if mime.starts_with("text/") && !EXACT_TEXT.contains(&mime) => {
+            Cow::Owned(format!("{mime}; charset=utf-8"))
+        }
         _ => Cow::Borrowed(mime),
     }
 }
@@ -91,6 +101,27 @@ mod tests {
         assert_eq!(of("font.woff2"), "font/woff2");
         assert_eq!(of("data.unknownext"), FALLBACK);
         assert_eq!(of("Makefile"), FALLBACK);
+    }
+
+    #[test]
+    fn other_text_is_utf8_by_default_while_the_exercise_types_stay_exact() {
+        for exact in ["text/html", "text/css", "text/javascript"] {
+            assert_eq!(with_charset(exact, None), exact);
+        }
+        for (name, expected) in [
+            ("notes.txt", "text/plain; charset=utf-8"),
+            ("README.md", "text/markdown; charset=utf-8"),
+            ("table.csv", "text/csv; charset=utf-8"),
+            ("data.json", "application/json"),
+            ("icon.svg", "image/svg+xml"),
+            ("photo.jpg", "image/jpeg"),
+        ] {
+            assert_eq!(with_charset(of(name), None), expected, "{name}");
+        }
+        assert_eq!(
+            with_charset(of("notes.txt"), Some("iso-8859-1")),
+            "text/plain; charset=iso-8859-1"
+        );
     }
 
     #[test]

@@ -65,6 +65,15 @@ impl fmt::Display for PartialLine<'_> {
     }
 }
 
+/// A client's bytes as `write_escaped` writes them, for other lines that show them (the forwarded console).
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_escaped(out, self.0)
+    }
+}
+
 /// Writes a client's bytes as one field of the log's line: printable ASCII as it is, `"` and `\` escaped with a
 /// backslash, anything else as `\xNN`.
 fn write_escaped(out: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {

@@ -11,6 +11,7 @@ pub mod h2;
 pub mod handler;
 pub mod incoming;
 pub(crate) mod input;
+pub mod percent;
 pub mod pieces;
 pub mod request;
 pub mod response;

@@ -1,15 +1,40 @@
-//! Putting the live-reload script into an HTML page: before the last `</body>`, or at the end when there is none.
+//! Putting the live-reload script into an HTML page: first thing in its `<head>`, so that it hears the errors of
+//! the page's own scripts (the console, console.rs), else before the last `</body>`, else at the end.
 
 pub const SCRIPT_PATH: &str = "/.lanai/live.js";
 const TAG: &[u8] = b"<script src=\"/.lanai/live.js\"></script>";
 
 pub fn into_html(page: &[u8]) -> Vec<u8> {
-    let at = rfind_ignore_case(page, b"</body").unwrap_or(page.len());
+    let at = after_head_tag(page)
+        .or_else(|| rfind_ignore_case(page, b"</body"))
+        .unwrap_or(page.len());
     let mut injected = Vec::with_capacity(page.len() + TAG.len());
     injected.extend_from_slice(&page[..at]);
     injected.extend_from_slice(TAG);
     injected.extend_from_slice(&page[at..]);
     injected
+}
+
+/// Just after the first `<head>` tag (`<head` then `>` or a space, so not `<header>`).
+fn after_head_tag(page: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(found) = find_ignore_case(&page[from..], b"<head") {
+        let name_end = from + found + b"<head".len();
+        match page.get(name_end) {
+            Some(b'>' | b' ' | b'\t' | b'\r' | b'\n') => {
+                let close = page[name_end..].iter().position(|&byte| byte == b'>')?;
+                return Some(name_end + close + 1);
+            }
+            _ => from = name_end,
+        }
+    }
+    None
+}
+
+fn find_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle))
 }
 
 fn rfind_ignore_case(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -70,6 +95,24 @@ mod tests {
             injected("x</body>y</body>"),
             format!("x</body>y{tag}</body>")
         );
+    }
+
+    #[test]
+    fn first_thing_in_the_head() {
+        let tag = std::str::from_utf8(TAG).unwrap();
+        assert_eq!(
+            injected("<html><HEAD lang=x><title>t</title></head><body></body>"),
+            format!("<html><HEAD lang=x>{tag}<title>t</title></head><body></body>")
+        );
+        assert_eq!(
+            injected("<header>a</header><head>b</body>"),
+            format!("<header>a</header><head>{tag}b</body>")
+        );
+        assert_eq!(
+            injected("<header>a</header></body>"),
+            format!("<header>a</header>{tag}</body>")
+        );
+        assert_eq!(injected("<head"), format!("<head{tag}"));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! --live: watch the document root and tell every open page what changed, over Server-Sent Events. One watcher
-//! and one debouncing thread feed a broadcast to all event streams. lanai answers two reserved paths itself,
-//! `/.lanai/events` and `/.lanai/live.js`; with --live they win over a real `.lanai` folder in the root, and
-//! start-up warns when there is one.
+//! and one debouncing thread feed a broadcast to all event streams. lanai answers its reserved paths itself,
+//! `/.lanai/events`, `/.lanai/live.js` and, unless --no-console, `/.lanai/console` (console.rs); with --live they
+//! win over a real `.lanai` folder in the root, and start-up warns when there is one.
 
+mod agent;
+pub mod console;
 mod debounce;
 pub mod inject;
 
@@ -11,6 +13,7 @@ use crate::http::response::{Body, Response};
 use crate::http::vocabulary::headers::{CACHE_CONTROL, CONTENT_TYPE};
 use crate::http::vocabulary::StatusCode;
 use async_std::channel::{self, Receiver, Sender};
+use console::Console;
 use debounce::{Change, Debouncer};
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::path::{Path, PathBuf};
@@ -24,13 +27,17 @@ const BACKLOG: usize = 16;
 
 pub struct Live {
     hub: Arc<Hub>,
+    /// What /.lanai/live.js sends: the reload script, and the console's when it is forwarded.
+    script: Arc<[u8]>,
+    console: Option<Console>,
     // Watching stops when this is dropped.
     _watcher: notify::RecommendedWatcher,
 }
 
 impl Live {
-    /// Starts watching `root` (canonical). `hidden` is whether dotfiles are served, and so worth a reload.
-    pub fn start(root: &Path, hidden: bool) -> Result<Live, String> {
+    /// Starts watching `root` (canonical). `hidden` is whether dotfiles are served, and so worth a reload;
+    /// `console`, where the pages' console goes (`None`: it stays in the page).
+    pub fn start(root: &Path, hidden: bool, console: Option<Console>) -> Result<Live, String> {
         if root.join(".lanai").exists() {
             log::warn!(
                 "--live answers /.lanai/ itself; the folder {} will not be served",
@@ -64,8 +71,14 @@ impl Live {
             .name("lanai-live".to_string())
             .spawn(move || announce(&receiver, &root, hidden, &announcer))
             .map_err(|error| format!("cannot start the live-reload thread: {error}"))?;
+        let mut script = inject::SCRIPT.to_string();
+        if let Some(console) = &console {
+            script.push_str(&console.script());
+        }
         Ok(Live {
             hub,
+            script: Arc::from(script.into_bytes()),
+            console,
             _watcher: watcher,
         })
     }
@@ -77,9 +90,14 @@ impl Live {
                 .with_header(CONTENT_TYPE, "text/event-stream"),
             inject::SCRIPT_PATH => Response::new(
                 StatusCode::Ok,
-                Body::Bytes(inject::SCRIPT.as_bytes().to_vec()),
+                Body::Shared {
+                    bytes: self.script.clone(),
+                    start: 0,
+                    len: self.script.len(),
+                },
             )
             .with_header(CONTENT_TYPE, "text/javascript"),
+            console::CONSOLE_PATH => return Some(self.console.as_ref()?.respond(request)),
             _ => return None,
         };
         Some(response.with_header(CACHE_CONTROL, "no-cache"))

@@ -2,6 +2,8 @@
 //! a segment boundary) and the target the upstream is asked for. Pure code: the upstream a prefix goes to is
 //! fixed here, at start-up, and nothing in a request can change it.
 
+use crate::http::percent::percent_decoded;
+
 /// Where one prefix's requests go: `http://host:port` and the path put in front of what follows the prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
@@ -145,26 +147,6 @@ fn ambiguity(path: &str) -> Option<&'static str> {
     climbs.then_some(
         "a proxied path may not have a '..' segment, even %-encoded or after a %2f or '\\'",
     )
-}
-
-/// `raw` with every `%XX` replaced by its byte; `None` for a `%` not followed by two hex digits.
-fn percent_decoded(raw: &[u8]) -> Option<Vec<u8>> {
-    let mut decoded = Vec::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some((&byte, after)) = rest.split_first() {
-        if byte != b'%' {
-            decoded.push(byte);
-            rest = after;
-            continue;
-        }
-        let hex = after
-            .get(..2)
-            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))?;
-        let text = std::str::from_utf8(hex).ok()?;
-        decoded.push(u8::from_str_radix(text, 16).ok()?);
-        rest = &after[2..];
-    }
-    Some(decoded)
 }
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 //! every TLS handshake, and no HTTP method starts with it.
 
 pub mod authority;
+mod certificate;
+mod folder;
+mod leaves;
 pub mod plain;
 mod session;
 
@@ -15,10 +18,8 @@ use crate::http::response::Response;
 use crate::http::socket::Socket;
 use crate::shutdown::Stop;
 use authority::{Identity, LocalCa};
-use futures_rustls::TlsAcceptor;
+use leaves::Leaves;
 use plain::PlainHttp;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use session::TlsSession;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -30,14 +31,14 @@ const TLS_HANDSHAKE: u8 = 0x16;
 type PlainHandler = Box<dyn Fn(&Request<'_>) -> Response + Send + Sync>;
 
 pub struct Tls {
-    acceptor: TlsAcceptor,
+    leaves: Leaves,
     plain: Arc<PlainHandler>,
 }
 
 /// Where the certificate comes from.
 pub enum Source<'a> {
-    /// lanai's local CA, naming these DNS names and addresses.
-    LocalCa(&'a LocalCa, Vec<String>),
+    /// lanai's local CA, naming these DNS names and addresses (those it may sign for).
+    LocalCa(Box<LocalCa>, Vec<String>),
     /// `--tls-cert` and `--tls-key`.
     Files { cert: &'a Path, key: &'a Path },
 }
@@ -52,32 +53,19 @@ impl Tls {
         fallback_authority: String,
         guard: Arc<Guard>,
     ) -> Result<Tls, String> {
-        let (identity, ca_pem) = match source {
-            Source::LocalCa(ca, names) => (ca.leaf(&names)?, Some(ca.cert_pem.clone())),
-            Source::Files { cert, key } => (read_identity(cert, key)?, None),
+        let (leaves, ca_pem) = match source {
+            Source::LocalCa(ca, names) => {
+                let ca_pem = ca.cert_pem.clone();
+                (Leaves::local(*ca, &names)?, Some(ca_pem))
+            }
+            Source::Files { cert, key } => (Leaves::given(&read_identity(cert, key)?)?, None),
         };
-        let chain = CertificateDer::pem_slice_iter(identity.chain_pem.as_bytes())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| format!("the certificate chain is not PEM: {error}"))?;
-        let key = PrivateKeyDer::from_pem_slice(identity.key_pem.as_bytes())
-            .map_err(|error| format!("the private key is not PEM: {error}"))?;
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|error| error.to_string())?
-            .with_no_client_auth()
-            .with_single_cert(chain, key)
-            .map_err(|error| {
-                format!("cannot serve that certificate and key: {error}; check that they belong together")
-            })?;
-        // HTTP/2 first, for the clients that speak it; HTTP/1.1 for the rest.
-        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         let plain = PlainHttp {
             ca_pem,
             fallback_authority,
         };
         Ok(Tls {
-            acceptor: TlsAcceptor::from(Arc::new(config)),
+            leaves,
             plain: Arc::new(Box::new(move |request: &Request<'_>| {
                 guard
                     .check_host(request)
@@ -102,8 +90,10 @@ impl Tls {
         let peeked = async_std::io::timeout(limits.read_timeout, stream.peek(&mut first)).await;
         match peeked {
             Ok(1) if first[0] == TLS_HANDSHAKE => {
+                let local = stream.tcp().and_then(|tcp| tcp.local_addr().ok());
+                let acceptor = self.leaves.acceptor_for(local.map(|address| address.ip()));
                 let accepted =
-                    async_std::io::timeout(limits.read_timeout, self.acceptor.accept(stream)).await;
+                    async_std::io::timeout(limits.read_timeout, acceptor.accept(stream)).await;
                 match accepted {
                     Ok(session) => {
                         let session = TlsSession::new(session);
@@ -137,7 +127,8 @@ fn read_identity(cert: &Path, key: &Path) -> Result<Identity, String> {
     })
 }
 
-/// What lanai's leaf names: every way this machine may be reached, so one certificate serves them all.
+/// What lanai's leaf names: every way this machine may be reached, so one certificate serves them all (of them,
+/// the local CA signs for those its name constraints permit).
 pub fn leaf_names(lan_addresses: &[std::net::IpAddr], host_name: Option<&str>) -> Vec<String> {
     let mut names: Vec<String> = ["localhost", "127.0.0.1", "::1"]
         .map(str::to_string)

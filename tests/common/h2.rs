@@ -80,14 +80,28 @@ impl Https {
     }
 }
 
+/// The lanai binary with its data folder (CA and leaf) in `data`.
+pub fn lanai_with_data(data: &Path) -> std::process::Command {
+    let mut command = lanai();
+    command.env("XDG_DATA_HOME", data).env("HOME", data);
+    command
+}
+
+/// lanai over an exercise root with `args` (plus `--port 0 --quiet`) and its data folder in `data`.
+pub fn start_with_data(data: &Path, args: &[&str]) -> Server {
+    let root = exercise_root();
+    let path = root.path().to_str().unwrap().to_string();
+    Server::spawn(
+        root,
+        lanai_with_data(data)
+            .args([path.as_str(), "--port", "0", "--quiet"])
+            .args(args),
+    )
+}
+
 /// lanai's CA certificate for the data folder `data`.
 pub fn print_ca(data: &Path) -> String {
-    let output = lanai()
-        .env("XDG_DATA_HOME", data)
-        .env("HOME", data)
-        .arg("--print-ca")
-        .output()
-        .unwrap();
+    let output = lanai_with_data(data).arg("--print-ca").output().unwrap();
     assert!(output.status.success(), "--print-ca");
     String::from_utf8(output.stdout).unwrap()
 }
