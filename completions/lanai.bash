@@ -23,7 +23,7 @@ _lanai() {
 
     case "${cmd}" in
         lanai)
-            opts="-r -p -w -q -v -h -V --document-root --port --host --allowed-host --workers --read-timeout --keep-alive-timeout --max-connections --shutdown-timeout --cache-control --listing --spa --clean-urls --hidden --follow-symlinks --charset --cors --header --isolate --proxy --proxy-timeout --live --no-console --no-compress --compress-cache --quiet --verbose --open --https --tls-cert --tls-key --print-ca --new-ca --auth --auth-file --upload --upload-overwrite --upload-limit --upload-auth --upload-auth-file --log-file --no-config --generate --help --version"
+            opts="-r -p -w -q -v -h -V --document-root --port --host --allowed-host --workers --read-timeout --keep-alive-timeout --max-connections --shutdown-timeout --cache-control --listing --no-archives --spa --clean-urls --rules --hidden --follow-symlinks --charset --cors --header --isolate --proxy --proxy-timeout --proxy-keep-host --proxy-insecure --live --no-console --no-compress --compress-cache --quiet --verbose --open --https --tls-cert --tls-key --print-ca --new-ca --auth --auth-file --upload --upload-overwrite --upload-limit --upload-auth --upload-auth-file --log-file --no-config --generate --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -85,6 +85,10 @@ _lanai() {
                     ;;
                 --cache-control)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rules)
+                    COMPREPLY=($(compgen -W "netlify cloudflare" -- "${cur}"))
                     return 0
                     ;;
                 --charset)

@@ -8,10 +8,12 @@ complete -c lanai -l keep-alive-timeout -d 'Seconds an idle keep-alive connectio
 complete -c lanai -l max-connections -d 'Most connections open at once; past it new ones are answered 503 and closed' -r
 complete -c lanai -l shutdown-timeout -d 'Seconds to let responses in flight finish after SIGINT or SIGTERM (Ctrl-C); a second signal exits at once' -r
 complete -c lanai -l cache-control -d 'Cache-Control sent with every response; the default makes browsers revalidate (cheap 304s) on every load' -r
+complete -c lanai -l rules -d 'Read _redirects and _headers as this host does where Netlify and Cloudflare Pages differ (default status, files before rules, limits); README\'s rules section lists each difference' -r -f -a "netlify\t''
+cloudflare\t''"
 complete -c lanai -l charset -d 'Append this charset to textual Content-Types, e.g. --charset utf-8' -r
 complete -c lanai -l header -d 'Add a header to every response, e.g. --header "X-Frame-Options: DENY"; repeatable' -r
-complete -c lanai -l proxy -d 'Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g. --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL\'s own path. Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through' -r
-complete -c lanai -l proxy-timeout -d 'Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its answer before lanai gives up (504 when nothing was answered yet)' -r
+complete -c lanai -l proxy -d 'Send requests whose path starts with PREFIX (at a segment boundary) to an http:// or https:// upstream. A URL without a path keeps the request\'s path (--proxy /api=http://127.0.0.1:3000: /api/users goes to /api/users, as with Vite and nginx); a URL with a path, even /, replaces the prefix with it (/api=http://127.0.0.1:3000/: /api/users goes to /users). Repeatable: the longest matching prefix wins. WebSocket upgrades and streamed bodies pass through; redirects and cookies that name the upstream are made to name lanai' -r
+complete -c lanai -l proxy-timeout -d 'Seconds a proxied upstream may take to accept the connection and to begin its answer before lanai gives up with a 504; once the answer has begun, its body may be quiet for as long as the client waits' -r
 complete -c lanai -l compress-cache -d 'Memory for compressed responses kept for reuse, e.g. 64M; a body over an eighth of it is compressed as it is sent instead' -r
 complete -c lanai -l tls-cert -d 'Serve HTTPS with this PEM certificate chain instead of the local CA\'s (with --tls-key)' -r -F
 complete -c lanai -l tls-key -d 'The PEM private key of --tls-cert' -r -F
@@ -28,12 +30,15 @@ fish\t''
 powershell\t''
 elvish\t''"
 complete -c lanai -l listing -d 'Show an HTML listing for a folder that has no index.html (otherwise 404)'
+complete -c lanai -l no-archives -d 'With --listing, do not offer folders as archives (GET /folder/?download=zip, tar or tar.gz)'
 complete -c lanai -l spa -d 'Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html'
 complete -c lanai -l clean-urls -d 'Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)'
 complete -c lanai -l hidden -d 'Serve hidden files and folders (names starting with a dot, such as .env or .git/)'
 complete -c lanai -l follow-symlinks -d 'Follow symbolic links that lead outside the document root (by default only links inside it are followed)'
 complete -c lanai -l cors -d 'Allow cross-origin requests: Access-Control-Allow-Origin: * and answers to OPTIONS preflights'
 complete -c lanai -l isolate -d 'Cross-origin isolation (COOP same-origin, COEP require-corp), so pages can use SharedArrayBuffer'
+complete -c lanai -l proxy-keep-host -d 'Send the client\'s own Host and Origin to proxied upstreams, instead of the upstream\'s Host and, for lanai\'s own origin, the upstream\'s origin'
+complete -c lanai -l proxy-insecure -d 'Take any certificate from https:// upstreams (for a dev back end with a self-signed one): the connection is encrypted but not authenticated'
 complete -c lanai -l live -d 'Live reload: watch the folder and update open pages on every save (stylesheets swap in place)'
 complete -c lanai -l no-console -d 'With --live, keep the pages\' console to themselves: by default their errors and warnings (and console.log with -v) are printed here, under the device\'s name'
 complete -c lanai -l no-compress -d 'Do not compress responses on the fly (precompressed .br/.zst/.gz files are still sent)'

@@ -10,18 +10,31 @@ serves 127.0.0.1 until killed. Keep-alive, Content-Length and chunked request bo
   /slow?seconds=N  answers after N seconds
   /ws              a WebSocket that echoes text frames, and closes on 'close-now';  /ws-open  how many are open
   /hello           a greeting (the browser check)
-Usage: test-upstream.py [PORT]"""
+  /login           POST, from a page of the upstream's own origin (Origin checked against Host, as Django's CSRF
+                   check does): a 302 to .../account at the upstream's absolute URL, with a session cookie whose
+                   Domain is the upstream's host and Path its base (what comes before /login)
+  /account         who is signed in, by the session cookie (401 without it)
+Usage: test-upstream.py [PORT] [--tls CERT_PEM KEY_PEM]   (--tls: https, with that certificate chain and key)"""
 import base64
 import hashlib
 import itertools
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import time
 import urllib.parse
 
 connection_ids = itertools.count(1)
+arguments = sys.argv[1:]
+tls = None
+if "--tls" in arguments:
+    at = arguments.index("--tls")
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(arguments[at + 1], arguments[at + 2])
+    del arguments[at:at + 3]
+scheme = "https" if tls else "http"
 sse_release = threading.Event()
 open_websockets = 0
 lock = threading.Lock()
@@ -66,6 +79,11 @@ class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         self.id = next(connection_ids)
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            try:
+                self.request = tls.wrap_socket(self.request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return  # the client refused the certificate
         reader = Reader(self.request)
         try:
             while self.one(reader):
@@ -92,7 +110,7 @@ class Handler(socketserver.BaseRequestHandler):
         lower = {name.lower(): value for name, value in fields}
         path, _, query = target.partition("?")
         params = urllib.parse.parse_qs(query)
-        slow = path == "/upload-slow"
+        slow = path.endswith("/upload-slow")
         received = 0
         if "content-length" in lower:
             received = reader.exactly(int(lower["content-length"]), slow)
@@ -107,7 +125,7 @@ class Handler(socketserver.BaseRequestHandler):
                 reader.line()
         if path.endswith("/ws") and lower.get("upgrade", "").lower() == "websocket":
             return self.websocket(reader, lower)
-        if path == "/hop":
+        if path.endswith("/hop"):
             hop = [("Connection", "X-Up"), ("X-Up", "1"), ("Keep-Alive", "timeout=5"), ("Proxy-Agent", "up"),
                    ("Upgrade", "h2c"), ("X-End-To-End", "kept")]
             self.send("200 OK", b"hop\n", hop)
@@ -140,6 +158,21 @@ class Handler(socketserver.BaseRequestHandler):
             self.send("200 OK", b"slow\n")
         elif path.endswith("/ws-open"):
             self.send("200 OK", f"{open_websockets}\n".encode())
+        elif path.endswith("/login") and method == "POST":
+            own = f"{scheme}://{lower.get('host', '')}"
+            if lower.get("origin") != own:
+                self.send("403 Forbidden", f"Origin {lower.get('origin')} is not {own}\n".encode())
+            else:
+                base = path[:-len("/login")]
+                host_name = lower["host"].rsplit(":", 1)[0]
+                cookie = f"session=signed-in; Domain={host_name}; Path={base or '/'}; SameSite=Lax"
+                self.send("302 Found", b"", [("Location", f"{own}{base}/account"), ("Set-Cookie", cookie)])
+        elif path.endswith("/account"):
+            cookies = [part.strip() for part in lower.get("cookie", "").split(";")]
+            if "session=signed-in" in cookies:
+                self.send("200 OK", b"<!DOCTYPE html><p id=who>signed in</p>", [("Content-Type", "text/html")])
+            else:
+                self.send("401 Unauthorized", b"not signed in\n", [("Content-Type", "text/plain")])
         elif path.endswith("/hello"):
             self.send("200 OK", b"hello from upstream", [("Content-Type", "text/plain")])
         else:
@@ -186,6 +219,6 @@ class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
 
 
-server = Server(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0), Handler)
+server = Server(("127.0.0.1", int(arguments[0]) if arguments else 0), Handler)
 print(server.server_address[1], flush=True)
 server.serve_forever()

@@ -74,6 +74,10 @@ pub struct Options {
     #[arg(long)]
     pub listing: bool,
 
+    /// With --listing, do not offer folders as archives (GET /folder/?download=zip, tar or tar.gz)
+    #[arg(long)]
+    pub no_archives: bool,
+
     /// Single-page app: a missing path without an extension, asked for by a browser, gets the root index.html
     #[arg(long)]
     pub spa: bool,
@@ -81,6 +85,11 @@ pub struct Options {
     /// Clean URLs: /about serves about.html, and /about.html redirects to /about (folders keep their index)
     #[arg(long)]
     pub clean_urls: bool,
+
+    /// Read _redirects and _headers as this host does where Netlify and Cloudflare Pages differ (default
+    /// status, files before rules, limits); README's rules section lists each difference
+    #[arg(long, value_name = "HOST", value_enum, default_value_t = RulesHost::Netlify)]
+    pub rules: RulesHost,
 
     /// Serve hidden files and folders (names starting with a dot, such as .env or .git/)
     #[arg(long)]
@@ -106,16 +115,29 @@ pub struct Options {
     #[arg(long)]
     pub isolate: bool,
 
-    /// Send requests whose path starts with PREFIX (at a segment boundary) to an HTTP upstream, e.g.
-    /// --proxy /api=http://127.0.0.1:3000; the prefix is replaced by the URL's own path. Repeatable: the longest
-    /// matching prefix wins. WebSocket upgrades and streamed bodies pass through
+    /// Send requests whose path starts with PREFIX (at a segment boundary) to an http:// or https:// upstream.
+    /// A URL without a path keeps the request's path (--proxy /api=http://127.0.0.1:3000: /api/users goes to
+    /// /api/users, as with Vite and nginx); a URL with a path, even /, replaces the prefix with it
+    /// (/api=http://127.0.0.1:3000/: /api/users goes to /users). Repeatable: the longest matching prefix wins.
+    /// WebSocket upgrades and streamed bodies pass through; redirects and cookies that name the upstream are
+    /// made to name lanai
     #[arg(long = "proxy", value_name = "PREFIX=URL", action = ArgAction::Append)]
     pub proxies: Vec<String>,
 
-    /// Seconds a proxied upstream may take to accept the connection, to answer, and between two reads of its
-    /// answer before lanai gives up (504 when nothing was answered yet)
+    /// Seconds a proxied upstream may take to accept the connection and to begin its answer before lanai gives
+    /// up with a 504; once the answer has begun, its body may be quiet for as long as the client waits
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = positive_seconds)]
     pub proxy_timeout: u64,
+
+    /// Send the client's own Host and Origin to proxied upstreams, instead of the upstream's Host and, for
+    /// lanai's own origin, the upstream's origin
+    #[arg(long)]
+    pub proxy_keep_host: bool,
+
+    /// Take any certificate from https:// upstreams (for a dev back end with a self-signed one): the connection
+    /// is encrypted but not authenticated
+    #[arg(long)]
+    pub proxy_insecure: bool,
 
     /// Live reload: watch the folder and update open pages on every save (stylesheets swap in place)
     #[arg(long)]
@@ -218,6 +240,14 @@ impl Options {
             .or_else(|| self.root.clone())
             .unwrap_or_else(|| PathBuf::from("."))
     }
+}
+
+/// The host whose reading of `_redirects` and `_headers` lanai follows (`--rules`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum RulesHost {
+    #[default]
+    Netlify,
+    Cloudflare,
 }
 
 /// What `--generate` prints: the man page or one shell's completion script, as build.rs wrote them.

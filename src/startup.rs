@@ -15,7 +15,7 @@ use crate::lan::{self, Urls};
 use crate::live::console::Console;
 use crate::live::Live;
 use crate::platform;
-use crate::proxy::Proxy;
+use crate::proxy::{self, Proxy};
 use crate::rules::Rules;
 use crate::server::{self, Settings};
 use crate::shutdown::{self, Stop};
@@ -52,7 +52,7 @@ pub fn run(options: Options) -> Result<(), String> {
 
     let site = Site::new(root, &options)?;
     // Read before the start-up line, so that problems in the rules files are reported first.
-    let rules = Rules::load(&site.root);
+    let rules = Rules::load(&site.root, options.rules);
     let auth = Auth::from_options(&options.auth, options.auth_file.as_deref())?;
     let live = options
         .live
@@ -61,7 +61,12 @@ pub fn run(options: Options) -> Result<(), String> {
             Live::start(&site.root, options.hidden, console)
         })
         .transpose()?;
-    let proxy = Proxy::new(&options.proxies, Duration::from_secs(options.proxy_timeout))?;
+    let proxy_settings = proxy::Settings {
+        timeout: Duration::from_secs(options.proxy_timeout),
+        keep_host: options.proxy_keep_host,
+        insecure: options.proxy_insecure,
+    };
+    let proxy = Proxy::new(&options.proxies, &proxy_settings)?;
     let listener = server::bind(&options.host, options.port)?;
     let address = listener.local_addr().map_err(|error| error.to_string())?;
     let lan_addresses = lan::lan_addresses();
@@ -87,9 +92,9 @@ pub fn run(options: Options) -> Result<(), String> {
     if let Some(warning) = local_ca.as_ref().and_then(LocalCa::warning) {
         log::warn!("{warning}");
     }
-    let devices = local_ca.as_ref().map(|ca| Devices {
-        ca_pem: ca.cert_pem.clone(),
-    });
+    let devices = Devices {
+        ca_pem: local_ca.as_ref().map(|ca| ca.cert_pem.clone()),
+    };
     let ips: Vec<IpAddr> = lan_addresses.iter().map(|address| address.ip).collect();
     let tls = https
         .then(|| {
@@ -103,7 +108,13 @@ pub fn run(options: Options) -> Result<(), String> {
             )
         })
         .transpose()?;
-    announce(&options, &site, &urls, live.is_some(), devices.is_some());
+    announce(
+        &options,
+        &site,
+        &urls,
+        live.is_some(),
+        devices.ca_pem.is_some(),
+    );
     if guard.asks_for_credentials() && !https && !address.ip().is_loopback() {
         log::warn!(
             "--auth over plain HTTP beyond this machine: anyone on the network can read the passwords; add --https"
@@ -118,6 +129,12 @@ pub fn run(options: Options) -> Result<(), String> {
     // In the log, not on stdout: whoever reads the start-up line may close stdout after it.
     for rule in proxy.describe() {
         log::info!("proxying {rule}");
+    }
+    if options.proxy_insecure {
+        log::warn!(
+            "--proxy-insecure: lanai takes any certificate from https:// upstreams, so anyone on the way can \
+             pose as them; use it only for your own dev back end"
+        );
     }
     if options.open {
         lan::open(urls.local.clone());

@@ -230,6 +230,26 @@ fn a_damaged_leaf_or_one_beside_another_key_is_issued_again() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn a_leaf_key_others_may_read_is_replaced_by_a_private_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = TempDir::new().unwrap();
+    drop(start(data.path(), &["--https"]));
+    let key_path = ca_folder(data.path()).join("leaf-key.pem");
+    let exposed = fs::read(&key_path).unwrap();
+    fs::set_permissions(&key_path, fs::Permissions::from_mode(0o644)).unwrap();
+    let server = start(data.path(), &["--https"]);
+    server.log_line(&[
+        "leaf-key.pem' can be read by other users",
+        "issues a new certificate",
+    ]);
+    assert_ne!(fs::read(&key_path).unwrap(), exposed, "a new key");
+    let mode = fs::metadata(&key_path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(handshake(server.addr, "localhost", &print_ca(data.path())).is_ok());
+}
+
 #[test]
 fn a_new_ca_permits_only_local_names_in_a_critical_constraint() {
     let data = TempDir::new().unwrap();

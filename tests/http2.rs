@@ -879,7 +879,10 @@ fn proxy_over_h2_get() {
     let echo = connection.get("GET", "/api/echo?x=1", &[("x-test", "yes")]);
     assert_eq!(echo.status, 200, "{}", String::from_utf8_lossy(&echo.body));
     let text = String::from_utf8_lossy(&echo.body).into_owned();
-    assert!(text.contains("method GET\ntarget /echo?x=1\n"), "{text}");
+    assert!(
+        text.contains("method GET\ntarget /api/echo?x=1\n"),
+        "{text}"
+    );
     assert!(text.contains("field X-Forwarded-Proto: https\n"), "{text}");
     assert!(
         text.to_ascii_lowercase().contains("field x-test: yes\n"),

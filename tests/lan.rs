@@ -84,6 +84,23 @@ fn decode_qr(drawing: &str) -> String {
     grids[0].decode().expect("a readable QR code").1
 }
 
+/// lanai's output and the URL its QR code names, once the code is known to decode to the URL the text says it
+/// opens; `None` on a machine with no LAN address and no host name, which has no QR code.
+fn scanned(server: &Server) -> Option<(String, String)> {
+    let output = server.output_with("\u{2580}\n");
+    let Some((_, after)) = output.split_once("scan to open ") else {
+        assert!(
+            !output.contains("also at"),
+            "LAN URLs but no QR code:\n{output}"
+        );
+        return None;
+    };
+    let (url, drawing) = after.split_once(":\n").unwrap();
+    assert_eq!(decode_qr(drawing.trim_end_matches('\n')), url);
+    let url = url.to_string();
+    Some((output, url))
+}
+
 #[test]
 fn the_qr_code_decodes_to_the_first_lan_url() {
     let root = exercise_root();
@@ -95,17 +112,10 @@ fn the_qr_code_decodes_to_the_first_lan_url() {
             .env("LANAI_QR", "always")
             .args([path.as_str(), "--port", "0", "--host", "0.0.0.0"]),
     );
-    let output = server.output_with("\u{2580}\n");
-    let Some((_, after)) = output.split_once("scan to open ") else {
-        assert!(
-            !output.contains("also at"),
-            "LAN URLs but no QR code:\n{output}"
-        );
+    let Some((output, url)) = scanned(&server) else {
         return; // a machine with no LAN address and no host name
     };
-    let (url, drawing) = after.split_once(":\n").unwrap();
     assert!(output.contains(&format!("also at {url}\n")), "{output}");
-    assert_eq!(decode_qr(drawing.trim_end_matches('\n')), url);
     let quiet = Server::spawn(
         exercise_root(),
         lanai().env("LANAI_QR", "always").args([
@@ -170,4 +180,31 @@ fn open_runs_browser_with_the_url_and_a_failure_keeps_serving() {
     let log = server.log();
     assert_eq!(log.matches("could not open a browser").count(), 1, "{log}");
     assert_eq!(server.get("/httptest/dir2/").status, 200);
+}
+
+#[test]
+fn with_https_the_qr_code_decodes_to_the_start_page() {
+    let root = exercise_root();
+    let data = tempfile::tempdir().unwrap();
+    let path = root.path().to_str().unwrap().to_string();
+    let server = Server::spawn(
+        root,
+        lanai()
+            .env("LANAI_QR", "always")
+            .env("XDG_DATA_HOME", data.path())
+            .env("HOME", data.path())
+            .args([path.as_str(), "--port", "0", "--host", "0.0.0.0", "--https"]),
+    );
+    let Some((output, url)) = scanned(&server) else {
+        return; // a machine with no LAN address and no host name
+    };
+    let port = server.addr.port();
+    assert!(
+        url.starts_with("http://") && url.ends_with(&format!(":{port}/.lanai/start")),
+        "{url}"
+    );
+    assert!(
+        output.contains(&format!("open {url}: it checks")),
+        "{output}"
+    );
 }

@@ -172,7 +172,11 @@ fn one_page_for_phones_and_desktops_safe_and_self_contained() {
     ), "{page}");
     assert!(!page.contains("<img"), "no name reaches the page as markup");
     assert!(page.contains("<span class=\"size\" title=\"5 bytes\">5 B</span>"));
-    assert!(page.contains("<p class=\"line\">0 folders, 1 file</p>"));
+    // What the folder holds, then (with --listing, archives being on) the links that download it.
+    assert!(page.contains(
+        "<p class=\"line\">0 folders, 1 file · download as <a href=\"?download=zip\">.zip</a> or \
+         <a href=\"?download=tar.gz\">.tar.gz</a></p>"
+    ), "{page}");
     // Without script the filter stays hidden and the page is a plain list; no upload form without --upload.
     assert!(page.contains("<input id=\"filter\" type=\"search\"") && page.contains(" hidden>"));
     assert!(!page.contains("<form"));

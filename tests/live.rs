@@ -163,3 +163,19 @@ fn without_live_the_reserved_paths_are_ordinary() {
     assert_eq!(server.get("/.lanai/events").status, 404);
     assert_eq!(server.get("/httptest/dir2/page.html").body, PAGE_BODY);
 }
+
+#[test]
+fn the_script_goes_first_in_the_head_to_hear_the_page_s_own_errors() {
+    let server = Server::start(&["--live"]);
+    write(
+        &server.root.path().join("app.html"),
+        b"<!DOCTYPE html><html><head><script src=\"/app.js\"></script></head><body></body></html>",
+    );
+    assert_eq!(
+        server.get("/app.html").body,
+        b"<!DOCTYPE html><html><head><script src=\"/.lanai/live.js\"></script><script src=\"/app.js\"></script>\
+          </head><body></body></html>"
+    );
+    let script = String::from_utf8(server.get("/.lanai/live.js").body).unwrap();
+    assert!(script.contains("fetch(\"/.lanai/console?\""), "{script}");
+}

@@ -10,7 +10,7 @@ use common::{connect_to, ReplyReader, Server};
 use lanai::http::request::Request;
 use lanai::http::response::{Body, Response};
 use lanai::http::vocabulary::StatusCode;
-use lanai::proxy::Proxy;
+use lanai::proxy::{Proxy, Settings};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -334,7 +334,12 @@ fn paths_that_climb_out_of_the_base_path_once_decoded_are_refused() {
 /// The library's own server in this process, with `--proxy /ws=upstream` and a short write stall.
 fn lanai_in_process(upstream_port: u16, stall: Duration) -> std::net::SocketAddr {
     let rule = format!("/ws=http://127.0.0.1:{upstream_port}");
-    let proxy = Proxy::new(&[rule], Duration::from_secs(5)).unwrap();
+    let settings = Settings {
+        timeout: Duration::from_secs(5),
+        keep_host: false,
+        insecure: false,
+    };
+    let proxy = Proxy::new(&[rule], &settings).unwrap();
     common::serve_in_process(
         move |request: &Request<'_>| {
             proxy

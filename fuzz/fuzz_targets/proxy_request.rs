@@ -9,7 +9,7 @@
 use lanai::http::request::{parse, Body as RequestBody};
 use lanai::http::response::Body;
 use lanai::proxy::headers::finish_head;
-use lanai::proxy::Proxy;
+use lanai::proxy::{Proxy, Settings};
 use lanai_fuzz::{lengths_say, values};
 use libfuzzer_sys::fuzz_target;
 use std::net::{IpAddr, Ipv4Addr};
@@ -19,11 +19,12 @@ use std::time::Duration;
 const UPSTREAM: &str = "127.0.0.1:3000";
 
 static PROXY: LazyLock<Proxy> = LazyLock::new(|| {
-    Proxy::new(
-        &[format!("/=http://{UPSTREAM}/v1")],
-        Duration::from_secs(60),
-    )
-    .expect("a valid rule")
+    let settings = Settings {
+        timeout: Duration::from_secs(60),
+        keep_host: false,
+        insecure: false,
+    };
+    Proxy::new(&[format!("/=http://{UPSTREAM}/v1")], &settings).expect("a valid rule")
 });
 
 fuzz_target!(|data: &[u8]| {

@@ -5,22 +5,27 @@
 #![no_main]
 
 use lanai::http::vocabulary::StatusCode;
-use lanai::rules::redirects::{self, Outcome};
+use lanai::rules::redirects::{self, Found, Outcome};
+use lanai::rules::RulesHost;
 use lanai_fuzz::{parsed, request_head, split_at_nul};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let (rules_file, target) = split_at_nul(data);
-    // As lanai reads the file (rules::text_of).
-    let (rules, _problems) = redirects::parse(&String::from_utf8_lossy(rules_file));
     let head = request_head(target, &[]);
     let Some(request) = parsed(&head) else {
         return;
     };
-    // Whether a file exists at the path decides whether unforced rules apply: try both.
-    for exists in [false, true] {
-        if let Some(outcome) = redirects::find(&rules, request.path(), request.query(), || exists) {
-            check(&outcome);
+    // As lanai reads the file (rules::text_of), as either host does.
+    let text = String::from_utf8_lossy(rules_file);
+    for host in [RulesHost::Netlify, RulesHost::Cloudflare] {
+        let (rules, _problems) = redirects::parse(&text, host);
+        // Whether a file exists at the path decides whether unforced rules apply: try both.
+        for exists in [false, true] {
+            let found = redirects::find(&rules, host, request.path(), request.query(), || exists);
+            if let Some(Found { outcome, .. }) = found {
+                check(&outcome);
+            }
         }
     }
 });

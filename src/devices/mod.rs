@@ -27,14 +27,15 @@ const PROFILE_TYPE: &str = "application/x-apple-aspen-config";
 /// Shown for a CA whose name cannot be read.
 const UNNAMED: &str = "lanai local CA";
 
-/// The device pages of the local CA whose certificate is `ca_pem`.
+/// The device pages of the local CA whose certificate is `ca_pem`; none without one (no --https, or
+/// --tls-cert).
 pub struct Devices {
-    pub ca_pem: String,
+    pub ca_pem: Option<String>,
 }
 
 impl Devices {
     pub fn respond(&self, request: &Request<'_>) -> Option<Response> {
-        respond(&self.ca_pem, request)
+        respond(self.ca_pem.as_deref()?, request)
     }
 }
 

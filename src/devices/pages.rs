@@ -66,7 +66,9 @@ const OPEN_STEPS: &str = r#"<script>
 
 /// The start page's check: a request to this same address and port over https, which succeeds only when the
 /// device trusts the certificate (`no-cors`: any answer counts, so the Host check or --auth cannot make it fail).
-const CHECK_STATUS: &str = r#"<p id="status" role="status">Checking whether this device trusts lanai…</p>
+const CHECK_STATUS: &str = r#"<p id="status" role="status"></p>
+<noscript><p>With JavaScript off this page cannot check whether this device trusts lanai: install the CA as
+below if it does not, then open this address with <code>https://</code>.</p></noscript>
 <p><button id="again" type="button">Check again</button></p>"#;
 
 /// The check itself, after the steps it shows or hides.

@@ -5,7 +5,9 @@
 //! compression on the fly (encode/, chosen by negotiate.rs) → representation.rs: validators and conditions →
 //! range (range.rs, multipart.rs) → body; then the site's common headers.
 
+mod archive;
 mod cache;
+mod chunks;
 mod conditional;
 mod cors;
 mod encode;
@@ -64,8 +66,10 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
         Ok(safe) => safe,
         Err(answer) => return answer,
     };
-    // Keyed by the path resolved, so `/a`, `//a`, `/./a` and `/%61` are one entry, not one each.
-    if let Some(cached) = site.cache.get(&safe) {
+    // Keyed by the path resolved, so `/a`, `//a`, `/./a` and `/%61` are one entry, not one each. A folder's
+    // archive is asked for by its query, which the key leaves out.
+    let wants_archive = site.archives && archive::Format::from_query(request.query()).is_some();
+    if let Some(cached) = site.cache.get(&safe).filter(|_| !wants_archive) {
         if let Some(answer) = from_cache(site, request, &cached) {
             return answer;
         }
@@ -80,6 +84,11 @@ fn answer(site: &Site, request: &Request<'_>) -> Response {
             serve_file(site, request, &path, &metadata, cache_key)
         }
         Ok(Found::Listing { dir, shown_as }) => listing::respond(site, request, &dir, &shown_as),
+        Ok(Found::Archive {
+            dir,
+            shown_as,
+            format,
+        }) => archive::respond(site, request, &dir, &shown_as, format),
         Err(answer) => answer,
     }
 }
@@ -147,6 +156,12 @@ enum Found {
         dir: PathBuf,
         shown_as: String,
     },
+    /// `?download=` on a folder, with archives on: the folder as an archive, whether or not it has an index.
+    Archive {
+        dir: PathBuf,
+        shown_as: String,
+        format: archive::Format,
+    },
 }
 
 /// The request's path made safe (path.rs), or the answer to give instead.
@@ -184,6 +199,17 @@ fn locate(site: &Site, request: &Request<'_>, safe: &SafePath) -> Result<Found, 
     if metadata.is_dir() {
         if !safe.trailing_slash {
             return Err(redirect_to_directory(request));
+        }
+        match archive::Format::from_query(request.query()).filter(|_| site.archives) {
+            Some(Ok(format)) => {
+                return Ok(Found::Archive {
+                    shown_as: shown_as(safe),
+                    dir: target,
+                    format,
+                })
+            }
+            Some(Err(())) => return Err(archive::unknown_format()),
+            None => {}
         }
         let index = site.metadata_below(&target, Path::new(INDEX_FILE));
         return match index {

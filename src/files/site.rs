@@ -17,6 +17,8 @@ pub struct Site {
     /// The document root, canonical and absolute.
     pub root: PathBuf,
     pub listing: bool,
+    /// With --listing and without --no-archives: `?download=` answers a folder as an archive (archive/).
+    pub archives: bool,
     pub spa: bool,
     pub hidden: bool,
     pub follow_symlinks: bool,
@@ -60,6 +62,7 @@ impl Site {
         Ok(Site {
             root,
             listing: options.listing,
+            archives: options.listing && !options.no_archives,
             spa: options.spa,
             hidden: options.hidden,
             follow_symlinks: options.follow_symlinks,
@@ -82,13 +85,38 @@ fn for_every_response(value: String) -> Cow<'static, str> {
 }
 
 impl Site {
+    /// The metadata of `inside.join(rest)` under the site's rules (`Visible::metadata_below`).
+    pub fn metadata_below(&self, inside: &Path, rest: &Path) -> io::Result<Metadata> {
+        self.visible().metadata_below(inside, rest)
+    }
+
+    /// The rules that decide what of the root is served, borrowed.
+    pub fn visible(&self) -> Visible<'_> {
+        Visible {
+            root: &self.root,
+            hidden: self.hidden,
+            follow_symlinks: self.follow_symlinks,
+        }
+    }
+}
+
+/// What decides whether a path under the root is served: the part of the site that a walk through a folder on
+/// another thread needs too (archive/).
+#[derive(Clone, Copy)]
+pub struct Visible<'a> {
+    pub root: &'a Path,
+    pub hidden: bool,
+    pub follow_symlinks: bool,
+}
+
+impl Visible<'_> {
     /// The metadata of `inside.join(rest)` under the site's symlink policy and, where a file has other spellings
     /// (Windows' short names), with the path rules applied to the names it opens; `inside` is a folder already
     /// known to be within the root.
     /// A rules file is reported as not found, whatever name reached it.
     pub fn metadata_below(&self, inside: &Path, rest: &Path) -> io::Result<Metadata> {
-        let metadata = symlinks::metadata_below(&self.root, inside, rest, self.follow_symlinks)?;
-        path::check_opened_names(&self.root, &inside.join(rest), self.hidden)?;
+        let metadata = symlinks::metadata_below(self.root, inside, rest, self.follow_symlinks)?;
+        path::check_opened_names(self.root, &inside.join(rest), self.hidden)?;
         if metadata.is_file() && self.is_rules_file(&metadata) {
             log::debug!(
                 "404 for {}: it is a rules file of the site under another name",

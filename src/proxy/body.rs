@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 pub enum Broken {
     /// The client went away, stalled or sent a body that does not parse as chunked.
     Client,
-    /// The upstream went away or stalled past the timeout.
+    /// The upstream went away, or took none of the request body for --proxy-timeout.
     Upstream,
     /// The upstream's chunked body does not parse.
     UpstreamFraming,
@@ -150,18 +150,26 @@ impl<'a> Upload<'a> {
         };
         write_all(self.upstream, bytes, self.timeout)
             .await
-            .map_err(|_| Broken::Upstream)
+            .map_err(|_| Broken::Upstream)?;
+        self.flush().await
     }
 
     /// Ends the body: the last chunk, or a check that the whole announced length went.
-    pub async fn end(self) -> Result<(), Broken> {
+    pub async fn end(mut self) -> Result<(), Broken> {
         match self.length {
-            Some(length) if self.sent == length => Ok(()),
-            Some(_) => Err(Broken::Client),
+            Some(length) if self.sent == length => {}
+            Some(_) => return Err(Broken::Client),
             None => write_all(self.upstream, chunked::LAST_CHUNK, self.timeout)
                 .await
-                .map_err(|_| Broken::Upstream),
+                .map_err(|_| Broken::Upstream)?,
         }
+        self.flush().await
+    }
+
+    /// Pushes out what a TLS session holds back (the head, too, when there is no body).
+    async fn flush(&mut self) -> Result<(), Broken> {
+        let flushed = self.upstream.flush(self.timeout).await;
+        flushed.map_err(|_| Broken::Upstream)
     }
 }
 
@@ -169,13 +177,13 @@ impl<'a> Upload<'a> {
 /// counts the bytes that reached the client in `written`. The head leaves with the body's first piece, or alone
 /// before a wait for the upstream (an event stream's client learns at once that it is open). While it waits for
 /// the upstream, it watches for the client leaving. The last piece is returned unsent, so the upstream
-/// connection can be handed back before the client sees the end and asks again.
+/// connection can be handed back before the client sees the end and asks again. The upstream's body may be quiet
+/// for as long as it likes (an event stream, a long poll): the client's leaving ends it.
 pub async fn download<C: ClientSide>(
     (framing, to_client): (Framing, ClientFraming),
     upstream: &mut upstream::Connection,
     reply: &mut InputBuffer,
     client: &mut C,
-    timeout: Duration,
     head: Vec<u8>,
     written: &mut u64,
 ) -> Result<Vec<u8>, Broken> {
@@ -195,7 +203,7 @@ pub async fn download<C: ClientSide>(
                 client.send_piece(&out, written).await?;
                 out.clear();
             }
-            if read_upstream(upstream, reply, client, timeout).await? == 0 {
+            if read_upstream(upstream, reply, client).await? == 0 {
                 if framing == Framing::UntilClose {
                     break;
                 }
@@ -234,20 +242,22 @@ pub async fn download<C: ClientSide>(
     Ok(out)
 }
 
+/// How long an answer's body may be quiet: without end, in effect (a day).
+const QUIET_FOR_EVER: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// How much a client may send ahead (its next pipelined requests) while lanai watches it during a response.
 pub const WATCHED_INPUT: usize = 8 * 1024;
 
-/// Reads more of the upstream's answer, waiting at most `timeout`, unless the client leaves first: an idle
+/// Reads more of the upstream's answer, for as long as it takes, unless the client leaves first: an idle
 /// event stream must not keep an upstream connection open for a client that is gone.
 async fn read_upstream<C: ClientSide>(
     upstream: &mut upstream::Connection,
     reply: &mut InputBuffer,
     client: &mut C,
-    timeout: Duration,
 ) -> Result<usize, Broken> {
     let from_upstream = async {
         reply
-            .read_from(upstream, Instant::now() + timeout)
+            .read_from(upstream, Instant::now() + QUIET_FOR_EVER)
             .await
             .map_err(|_| Broken::Upstream)
     };

@@ -25,6 +25,15 @@ pub trait ClientSide: Send {
     /// Whether the client came over TLS (X-Forwarded-Proto).
     fn over_tls(&self) -> bool;
 
+    /// The scheme the client addressed lanai with: `https` over TLS, else `http`.
+    fn scheme(&self) -> &'static str {
+        if self.over_tls() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Tells a client that waits for it to send its body (`100 Continue`).
     fn send_continue(&mut self) -> impl Future<Output = ()> + Send;
 

@@ -25,7 +25,7 @@ pub async fn exchange<C: ClientSide>(forward: Forward, mut client: C, stop: &Sto
         client.send_continue().await;
     }
     let mut reply = InputBuffer::for_relay(body::RELAY_FIRST, body::RELAY_CHUNK);
-    let (mut upstream, head, uploaded) = match send(&forward, &mut client, &mut reply).await {
+    let (mut upstream, mut head, uploaded) = match send(&forward, &mut client, &mut reply).await {
         Ok(sent) => sent,
         Err(Sending::Client) => {
             let why = "the request body broke off or is malformed";
@@ -38,6 +38,7 @@ pub async fn exchange<C: ClientSide>(forward: Forward, mut client: C, stop: &Sto
             return unusable(&mut client, &forward, failure.status(), &cause, keep_alive).await;
         }
     };
+    forward.rewrite_answer(&mut head.fields, client.scheme());
     let framing = head.framing(forward.head_only);
     let to_client = client.framing(framing, &head, head.status == 101 && forward.websocket);
     if head.status == 101 && to_client != ClientFraming::Tunnel {
@@ -65,7 +66,6 @@ pub async fn exchange<C: ClientSide>(forward: Forward, mut client: C, stop: &Sto
         }
         return exchanged;
     }
-    let timeout = forward.gateway.timeout;
     // The head goes out with the body's first piece (one write for a body that came with its head), so what
     // reaches the client counts the head too, and the body's bytes are what is past it.
     let mut written = 0;
@@ -75,7 +75,6 @@ pub async fn exchange<C: ClientSide>(forward: Forward, mut client: C, stop: &Sto
         &mut upstream,
         &mut reply,
         &mut client,
-        timeout,
         client_head,
         &mut written,
     )
@@ -99,7 +98,7 @@ pub async fn exchange<C: ClientSide>(forward: Forward, mut client: C, stop: &Sto
         }
         Err(broken) => {
             if let Some(cause) = broken.upstream_cause() {
-                let upstream = forward.gateway.rule.upstream.url();
+                let upstream = forward.gateway.rule.url();
                 log::warn!("proxy: {upstream}: {cause}; the client's connection ends");
             }
         }
@@ -123,8 +122,7 @@ async fn send<C: ClientSide>(
     reply: &mut InputBuffer,
 ) -> Result<(upstream::Connection, ResponseHead, bool), Sending> {
     let gateway = &forward.gateway;
-    let proto = if client.over_tls() { "https" } else { "http" };
-    let head = forward.upstream_head(client.address(), proto);
+    let head = forward.upstream_head(client.address(), client.scheme());
     if let Some(mut pooled) = gateway.pool.take() {
         match attempt(forward, &head, &mut pooled, client, reply).await {
             Ok((answer, uploaded)) => return Ok((pooled, answer, uploaded)),
@@ -136,7 +134,8 @@ async fn send<C: ClientSide>(
             Err(other) => return Err(other),
         }
     }
-    let mut fresh = upstream::connect(&gateway.rule.upstream.authority, gateway.timeout)
+    let tls = gateway.tls.as_ref();
+    let mut fresh = upstream::connect(&gateway.rule.upstream, tls, gateway.timeout)
         .await
         .map_err(Sending::Upstream)?;
     let (answer, uploaded) = attempt(forward, &head, &mut fresh, client, reply).await?;
@@ -178,7 +177,7 @@ async fn unusable<C: ClientSide>(
     cause: &str,
     keep_alive: bool,
 ) -> Exchanged {
-    let upstream = forward.gateway.rule.upstream.url();
+    let upstream = forward.gateway.rule.url();
     log::warn!("proxy: {upstream}: {cause} ({})", status.code());
     let why = format!("lanai got no usable answer from the upstream {upstream}: {cause}");
     fail(client, status, &why, keep_alive).await

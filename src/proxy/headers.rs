@@ -73,8 +73,8 @@ pub fn wants_websocket(fields: &[(&str, &[u8])]) -> bool {
 
 /// What the upstream is told beyond the client's own end-to-end fields.
 pub struct Forwarding<'a> {
-    /// The upstream's `host:port`, the Host it is asked for.
-    pub authority: &'a str,
+    /// The Host it is asked for: the upstream's own, or the client's under --proxy-keep-host.
+    pub host: &'a [u8],
     /// The Host the client asked lanai for.
     pub client_host: Option<&'a [u8]>,
     /// How the request body is framed on the wire to the upstream.
@@ -85,9 +85,9 @@ pub struct Forwarding<'a> {
 }
 
 /// The upstream request's head up to X-Forwarded-Proto and -For, which `finish_head` adds once the client's
-/// connection is known: request line, Host, the client's end-to-end fields (its own Host, framing, Expect and
-/// X-Forwarded-Host/-Proto left out: lanai sets those), X-Forwarded-Host, and the framing lanai writes from what
-/// it parsed: Content-Length or chunked, whatever the client's fields said.
+/// connection is known: request line, Host, the client's end-to-end fields (its own Host, framing, Expect,
+/// Origin and X-Forwarded-Host/-Proto left out: lanai sets those), X-Forwarded-Host, and the framing lanai writes
+/// from what it parsed: Content-Length or chunked, whatever the client's fields said.
 /// Returns the head and the X-Forwarded-For the client sent, if any.
 pub fn start_head(
     method: &str,
@@ -96,11 +96,8 @@ pub fn start_head(
     forwarding: &Forwarding<'_>,
 ) -> (Vec<u8>, Option<Vec<u8>>) {
     let mut head = Vec::with_capacity(512);
-    let _ = write!(
-        head,
-        "{method} {target} HTTP/1.1\r\nHost: {}\r\n",
-        forwarding.authority
-    );
+    let _ = write!(head, "{method} {target} HTTP/1.1\r\n");
+    append_field(&mut head, b"Host", forwarding.host);
     let mut forwarded_for: Option<Vec<u8>> = None;
     for (name, value) in end_to_end(fields) {
         if name.eq_ignore_ascii_case("x-forwarded-for") {
@@ -111,7 +108,7 @@ pub fn start_head(
             list.extend_from_slice(value);
             continue;
         }
-        let set_by_lanai = ["expect", "x-forwarded-host", "x-forwarded-proto"];
+        let set_by_lanai = ["expect", "origin", "x-forwarded-host", "x-forwarded-proto"];
         if set_by_lanai
             .iter()
             .any(|set| name.eq_ignore_ascii_case(set))
@@ -205,7 +202,7 @@ pub fn client_head(
     head
 }
 
-fn append_field(head: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+pub fn append_field(head: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     head.extend_from_slice(name);
     head.extend_from_slice(b": ");
     head.extend_from_slice(value);
@@ -276,8 +273,9 @@ mod tests {
 
     #[test]
     fn the_upstream_head_names_the_upstream_and_who_asked() {
-        let fields: [(&str, &[u8]); 8] = [
+        let fields: [(&str, &[u8]); 9] = [
             ("Host", b"localhost:8080"),
+            ("Origin", b"http://localhost:8080"),
             ("X-Forwarded-For", b"10.0.0.1"),
             ("x-forwarded-for", b"10.0.0.2"),
             ("X-Forwarded-Host", b"spoofed"),
@@ -287,7 +285,7 @@ mod tests {
             ("Cookie", b"a=1"),
         ];
         let forwarding = Forwarding {
-            authority: "127.0.0.1:3000",
+            host: b"127.0.0.1:3000",
             client_host: Some(b"localhost:8080"),
             body: Body::Length(5),
             declared_length: true,
@@ -317,7 +315,7 @@ mod tests {
                 ("content-length", b"+1"),
             ];
             let forwarding = Forwarding {
-                authority: "h:80",
+                host: b"h:80",
                 client_host: None,
                 body,
                 declared_length,
@@ -351,7 +349,7 @@ mod tests {
             ("Connection", b"Upgrade"),
         ];
         let forwarding = Forwarding {
-            authority: "h:80",
+            host: b"h:80",
             client_host: None,
             body: Body::Chunked,
             declared_length: false,

@@ -4,19 +4,31 @@
 
 use crate::http::percent::percent_decoded;
 
-/// Where one prefix's requests go: `http://host:port` and the path put in front of what follows the prefix.
+/// Where one prefix's requests go: which server, over which scheme.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
-    /// `host:port` as it is dialled and sent as Host (`[::1]:3000` for an IPv6 literal).
+    /// `https://`: lanai speaks TLS to it.
+    pub tls: bool,
+    /// The host as its certificate must name it: a name, or an address (an IPv6 one without brackets).
+    pub host: String,
+    /// `host:port` as it is dialled (`[::1]:3000` for an IPv6 literal).
     pub authority: String,
-    /// The URL's path without its trailing slash: "" or e.g. "/v1".
-    pub base_path: String,
+    /// The Host it is asked for, as a browser would send it: `host`, with `:port` unless the scheme's default.
+    pub host_field: String,
 }
 
 impl Upstream {
-    /// The upstream as the user wrote it, for messages.
-    pub fn url(&self) -> String {
-        format!("http://{}{}", self.authority, self.base_path)
+    pub fn scheme(&self) -> &'static str {
+        if self.tls {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// `http://127.0.0.1:3000`, as a browser would write the upstream's origin (the Origin it sends there).
+    pub fn origin(&self) -> String {
+        format!("{}://{}", self.scheme(), self.host_field)
     }
 }
 
@@ -25,6 +37,9 @@ pub struct Rule {
     /// The path prefix without a trailing slash; "" for `/`, which takes every path.
     pub prefix: String,
     pub upstream: Upstream,
+    /// The URL's path without its trailing slash ("" for `/`), or `None` when the URL has no path: then the
+    /// request's path goes as it is, prefix included (nginx's `proxy_pass` rule, and Vite's).
+    pub path: Option<String>,
 }
 
 impl Rule {
@@ -41,14 +56,13 @@ impl Rule {
             ));
         }
         let lower = url.to_ascii_lowercase();
-        if lower.starts_with("https://") {
+        let (tls, rest) = if lower.starts_with("http://") {
+            (false, &url[7..])
+        } else if lower.starts_with("https://") {
+            (true, &url[8..])
+        } else {
             return Err(format!(
-                "--proxy '{text}': lanai speaks only plain http:// to upstreams, so give the upstream's http:// address"
-            ));
-        }
-        let Some(rest) = lower.starts_with("http://").then(|| &url[7..]) else {
-            return Err(format!(
-                "--proxy '{text}': the upstream must be an http:// URL, e.g. http://127.0.0.1:3000"
+                "--proxy '{text}': the upstream must be an http:// or https:// URL, e.g. http://127.0.0.1:3000"
             ));
         };
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -57,16 +71,54 @@ impl Rule {
                 "--proxy '{text}': the upstream URL may have a path but no query or fragment"
             ));
         }
-        let authority = dialled_authority(authority).ok_or_else(|| {
+        let default_port = if tls { 443 } else { 80 };
+        let (host, port) = host_and_port(authority, default_port).ok_or_else(|| {
             format!("--proxy '{text}': '{authority}' is not a host[:port] lanai can connect to")
         })?;
+        let bracketed = if host.contains(':') {
+            format!("[{host}]")
+        } else {
+            host.to_string()
+        };
+        let host_field = if port == default_port {
+            bracketed.clone()
+        } else {
+            format!("{bracketed}:{port}")
+        };
         Ok(Rule {
             prefix: prefix.trim_end_matches('/').to_string(),
             upstream: Upstream {
-                authority,
-                base_path: path.trim_end_matches('/').to_string(),
+                tls,
+                host: host.to_string(),
+                authority: format!("{bracketed}:{port}"),
+                host_field,
             },
+            path: (!path.is_empty()).then(|| path.trim_end_matches('/').to_string()),
         })
+    }
+
+    /// What takes the prefix's place in the upstream's path: the URL's path, or the prefix itself.
+    pub fn base(&self) -> &str {
+        self.path.as_deref().unwrap_or(&self.prefix)
+    }
+
+    /// The upstream as the user wrote it, for messages.
+    pub fn url(&self) -> String {
+        format!(
+            "{}{}",
+            self.upstream.origin(),
+            self.path.as_deref().unwrap_or_default()
+        )
+    }
+
+    /// `/api/* → http://127.0.0.1:3000/api/*`: where the rule sends what, for the start-up log.
+    pub fn describe(&self) -> String {
+        format!(
+            "{}/* → {}{}/*",
+            self.prefix,
+            self.upstream.origin(),
+            self.base()
+        )
     }
 
     /// What follows the prefix in `path` when the rule covers it: the prefix must end at a segment boundary.
@@ -76,9 +128,9 @@ impl Rule {
     }
 }
 
-/// `host` or `host:port` with the port made explicit (80 by default); `None` for userinfo, an empty host or a
-/// port that is not a number.
-fn dialled_authority(authority: &str) -> Option<String> {
+/// The host (IPv6 without brackets) and port (`default` when none is given) of `host[:port]`; `None` for
+/// userinfo, an empty host or a port that is not a number.
+fn host_and_port(authority: &str, default: u16) -> Option<(&str, u16)> {
     if authority.contains('@') || crate::http::authority::parse(authority.as_bytes()).is_none() {
         return None;
     }
@@ -88,9 +140,10 @@ fn dialled_authority(authority: &str) -> Option<String> {
     };
     let (host, port) = match port_at {
         Some(at) => (&authority[..at], authority[at + 1..].parse::<u16>().ok()?),
-        None => (authority, 80),
+        None => (authority, default),
     };
-    (port != 0).then(|| format!("{host}:{port}"))
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    (port != 0 && !host.is_empty()).then_some((host, port))
 }
 
 /// Of `items`, the one whose rule has the longest prefix that covers `path` (the last of equals: the command line
@@ -106,19 +159,15 @@ pub fn find<'r, 'p, T>(
         .max_by_key(|(item, _)| rule(item).prefix.len())
 }
 
-/// The origin-form target the upstream is asked for: its base path, then the rest of the request's path and
-/// its query, byte for byte. A run of slashes at the start becomes one, so the upstream never reads the target
+/// The origin-form target the upstream is asked for: the rule's base (its URL's path, or the prefix itself),
+/// then the rest of the request's path and its query, byte for byte. A run of slashes at the start becomes one, so the upstream never reads the target
 /// as scheme-relative (`//other.host/…`). Refused (with the sentence for the page) when the rest could mean a
 /// place outside the base path to an upstream that decodes more than lanai does (see `ambiguity`).
-pub fn upstream_target(
-    upstream: &Upstream,
-    rest: &str,
-    query: &str,
-) -> Result<String, &'static str> {
+pub fn upstream_target(rule: &Rule, rest: &str, query: &str) -> Result<String, &'static str> {
     if let Some(why) = ambiguity(rest) {
         return Err(why);
     }
-    let path = format!("{}{rest}", upstream.base_path);
+    let path = format!("{}{rest}", rule.base());
     let path = path.trim_start_matches('/');
     Ok(format!("/{path}{query}"))
 }
@@ -158,25 +207,48 @@ mod tests {
     }
 
     #[test]
-    fn parses_prefix_authority_and_base_path() {
+    fn parses_prefix_scheme_authority_and_path() {
         let api = rule("/api/=http://127.0.0.1:3000/v1/");
         assert_eq!(api.prefix, "/api");
         assert_eq!(api.upstream.authority, "127.0.0.1:3000");
-        assert_eq!(api.upstream.base_path, "/v1");
+        assert_eq!(api.upstream.host_field, "127.0.0.1:3000");
+        assert_eq!(api.path.as_deref(), Some("/v1"));
         assert_eq!(rule("/=http://localhost").prefix, "");
+        let default_port = rule("/=HTTP://localhost").upstream;
+        assert_eq!(default_port.authority, "localhost:80");
+        assert_eq!(default_port.host_field, "localhost");
+        let v6 = rule("/a=http://[::1]:8000").upstream;
         assert_eq!(
-            rule("/=HTTP://localhost").upstream.authority,
-            "localhost:80"
-        );
-        assert_eq!(
-            rule("/a=http://[::1]:8000").upstream.authority,
-            "[::1]:8000"
+            (v6.authority.as_str(), v6.host.as_str()),
+            ("[::1]:8000", "::1")
         );
         assert_eq!(rule("/a=http://[::1]").upstream.authority, "[::1]:80");
+        let secure = rule("/a=HTTPS://api.example.com/").upstream;
+        assert!(secure.tls);
+        assert_eq!(secure.authority, "api.example.com:443");
+        assert_eq!(secure.origin(), "https://api.example.com");
         assert_eq!(
-            rule("/a=http://127.0.0.1:3000").upstream.url(),
+            rule("/a=https://h:8443").upstream.origin(),
+            "https://h:8443"
+        );
+        assert_eq!(rule("/a=https://h:80").upstream.origin(), "https://h:80");
+        assert_eq!(
+            rule("/a=http://127.0.0.1:3000").url(),
             "http://127.0.0.1:3000"
         );
+    }
+
+    #[test]
+    fn a_url_without_a_path_keeps_the_prefix_and_one_with_a_path_replaces_it() {
+        let kept = rule("/api=http://127.0.0.1:3000");
+        assert_eq!((kept.path.as_deref(), kept.base()), (None, "/api"));
+        assert_eq!(kept.describe(), "/api/* → http://127.0.0.1:3000/api/*");
+        let root = rule("/api=http://127.0.0.1:3000/");
+        assert_eq!((root.path.as_deref(), root.base()), (Some(""), ""));
+        assert_eq!(root.describe(), "/api/* → http://127.0.0.1:3000/*");
+        let v1 = rule("/api/=https://h/v1/");
+        assert_eq!(v1.describe(), "/api/* → https://h/v1/*");
+        assert_eq!(rule("/=http://h:1").describe(), "/* → http://h:1/*");
     }
 
     #[test]
@@ -184,9 +256,9 @@ mod tests {
         for (text, needle) in [
             ("/api", "PREFIX=URL"),
             ("api=http://h", "starting with '/'"),
-            ("/api=https://h", "only plain http://"),
-            ("/api=ftp://h", "must be an http:// URL"),
-            ("/api=h:3000", "must be an http:// URL"),
+            ("/api=ftp://h", "must be an http:// or https:// URL"),
+            ("/api=h:3000", "must be an http:// or https:// URL"),
+            ("/api=https://", "not a host[:port]"),
             ("/api=http://user@h", "not a host[:port]"),
             ("/api=http://h:port", "not a host[:port]"),
             ("/api=http://h:0", "not a host[:port]"),
@@ -234,11 +306,18 @@ mod tests {
 
     #[test]
     fn targets_put_the_base_path_first_and_keep_the_rest_byte_for_byte() {
-        let v1 = rule("/api=http://h:1/v1").upstream;
-        let bare = rule("/api=http://h:1").upstream;
+        let v1 = rule("/api=http://h:1/v1");
+        let bare = rule("/api=http://h:1/");
+        let kept = rule("/api=http://h:1");
         assert_eq!(upstream_target(&v1, "/x", "?q").unwrap(), "/v1/x?q");
         assert_eq!(upstream_target(&v1, "", "").unwrap(), "/v1");
         assert_eq!(upstream_target(&bare, "", "?a=1").unwrap(), "/?a=1");
+        assert_eq!(upstream_target(&bare, "/users", "").unwrap(), "/users");
+        assert_eq!(
+            upstream_target(&kept, "/users", "?a").unwrap(),
+            "/api/users?a"
+        );
+        assert_eq!(upstream_target(&kept, "", "").unwrap(), "/api");
         assert_eq!(
             upstream_target(&bare, "/a%20b/%2F/c", "?x=%41&y").unwrap(),
             "/a%20b/%2F/c?x=%41&y"
@@ -247,8 +326,8 @@ mod tests {
 
     #[test]
     fn targets_never_become_scheme_relative_nor_climb_out() {
-        let bare = rule("/api=http://h:1").upstream;
-        let v1 = rule("/api=http://h:1/v1").upstream;
+        let bare = rule("/api=http://h:1/");
+        let v1 = rule("/api=http://h:1/v1");
         assert_eq!(
             upstream_target(&bare, "//evil.example/x", "").unwrap(),
             "/evil.example/x"

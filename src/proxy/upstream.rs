@@ -2,11 +2,16 @@
 //! and the ways it can fail, each with the status lanai answers (502 or 504) and words for the log and page.
 
 use super::headers;
+use super::link::{self, Link};
+use super::route::Upstream;
 use crate::http::input::InputBuffer;
 use crate::http::request::{is_only_chunked, parse_content_length, MAX_HEAD};
 use crate::http::socket::Socket;
 use crate::http::stream::Timed;
 use crate::http::vocabulary::StatusCode;
+use async_io::Timer;
+use futures_lite::future;
+use futures_rustls::TlsConnector;
 use std::io;
 use std::time::{Duration, Instant};
 
@@ -23,6 +28,10 @@ pub enum Failure {
     AnswerTimeout,
     /// Its head cannot be framed without doubt; says why.
     Malformed(&'static str),
+    /// Its TLS certificate is not accepted; says why.
+    Certificate(String),
+    /// The TLS handshake failed otherwise; says how.
+    Handshake(String),
 }
 
 impl Failure {
@@ -47,6 +56,13 @@ impl Failure {
             Failure::Closed => "it closed the connection without answering".to_string(),
             Failure::AnswerTimeout => format!("no answer within {seconds} s (--proxy-timeout)"),
             Failure::Malformed(why) => format!("its answer cannot be relayed: {why}"),
+            Failure::Certificate(why) => format!(
+                "its TLS certificate is not accepted: {why}; for your own dev back end with a self-signed \
+                 certificate, run lanai with --proxy-insecure"
+            ),
+            Failure::Handshake(why) => {
+                format!("the TLS handshake failed ({why}); does it speak https:// on that port?")
+            }
         }
     }
 
@@ -57,20 +73,33 @@ impl Failure {
 }
 
 /// A connection to the upstream.
-pub type Connection = Timed<Socket>;
+pub type Connection = Timed<Link>;
 
-pub async fn connect(authority: &str, timeout: Duration) -> Result<Connection, Failure> {
-    match async_std::io::timeout(timeout, Socket::connect(authority)).await {
-        Ok(socket) => {
-            // Heads and small bodies go out as they come; Nagle would hold them for a delayed ACK.
-            if let Some(tcp) = socket.tcp() {
-                let _ = tcp.set_nodelay(true);
-            }
-            Ok(Timed::new(socket))
+/// Connects to `upstream`, with the TLS handshake when there is a `tls` connector (`https://`), all within
+/// `timeout`.
+pub async fn connect(
+    upstream: &Upstream,
+    tls: Option<&TlsConnector>,
+    timeout: Duration,
+) -> Result<Connection, Failure> {
+    let connecting = async {
+        let socket = Socket::connect(&upstream.authority)
+            .await
+            .map_err(Failure::Connect)?;
+        // Heads and small bodies go out as they come; Nagle would hold them for a delayed ACK.
+        if let Some(tcp) = socket.tcp() {
+            let _ = tcp.set_nodelay(true);
         }
-        Err(error) if error.kind() == io::ErrorKind::TimedOut => Err(Failure::ConnectTimeout),
-        Err(error) => Err(Failure::Connect(error)),
-    }
+        match tls {
+            Some(tls) => link::handshake(tls, &upstream.host, socket).await,
+            None => Ok(Link::Plain(socket)),
+        }
+    };
+    let late = async {
+        Timer::after(timeout).await;
+        Err(Failure::ConnectTimeout)
+    };
+    future::or(connecting, late).await.map(Timed::new)
 }
 
 /// How the upstream frames the body after its head (RFC 9112 §6.3).

@@ -27,7 +27,7 @@ const LEAF_KEY: &str = "leaf-key.pem";
 /// the name itself and every name under it (`local` permits `box.local`). `localhost` and mDNS's `local` are what
 /// a preview server is reached by; `home.arpa` (RFC 8375), `internal` (ICANN's private-use TLD) and `test`
 /// (RFC 2606) can never be public names. IP addresses are left unconstrained: see README's "The local CA".
-pub const PERMITTED: [&str; 5] = ["localhost", "local", "home.arpa", "internal", "test"];
+const PERMITTED: [&str; 5] = ["localhost", "local", "home.arpa", "internal", "test"];
 
 const CA_LIFE: Duration = Duration::days(3650);
 const LEAF_LIFE: Duration = Duration::days(90);
@@ -126,7 +126,8 @@ impl LocalCa {
             .self_signed(&key)
             .map_err(|error| problem(&error))?
             .pem();
-        // The certificate first: a key without it is never taken for a CA.
+        // A crash between the two renames leaves a certificate without its key, which `open` reports with
+        // `--new-ca` as the way out (no device can have installed that CA yet).
         folder
             .replace(
                 lock,
@@ -349,7 +350,7 @@ fn ca_params(key: &KeyPair) -> CertificateParams {
 }
 
 /// The permitted DNS subtrees of a new CA: `PERMITTED` and the machine's host name (a DNS label, lowercase).
-pub fn permitted_names(host_name: Option<&str>) -> Vec<String> {
+fn permitted_names(host_name: Option<&str>) -> Vec<String> {
     let mut names: Vec<String> = PERMITTED.map(str::to_string).to_vec();
     if let Some(host) = host_name.filter(|host| !names.iter().any(|name| name == host)) {
         names.insert(1, host.to_string());

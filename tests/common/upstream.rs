@@ -1,9 +1,12 @@
-//! The upstreams that --proxy tests put behind lanai: scripts/test-upstream.py, on the standard library alone,
-//! and a raw-socket one that records the exact bytes it gets and can answer with hostile heads.
+//! The upstreams that --proxy tests put behind lanai: scripts/test-upstream.py, on the standard library alone
+//! (over https too), a raw-socket one that records the exact bytes it gets and can answer with hostile heads, and
+//! a scripted one whose answers a test writes in Rust.
 
 use super::{connect_to, read_to_close};
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
@@ -11,13 +14,27 @@ use std::sync::{Arc, Mutex};
 pub struct Upstream {
     child: Child,
     pub port: u16,
+    scheme: &'static str,
 }
 
 impl Upstream {
     pub fn start() -> Upstream {
+        Upstream::launch(&[])
+    }
+
+    /// The upstream over https, with the PEM chain and key in these files.
+    pub fn start_tls(chain: &Path, key: &Path) -> Upstream {
+        let mut upstream =
+            Upstream::launch(&["--tls".as_ref(), chain.as_os_str(), key.as_os_str()]);
+        upstream.scheme = "https";
+        upstream
+    }
+
+    fn launch(args: &[&OsStr]) -> Upstream {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-upstream.py");
         let mut child = Command::new("python3")
             .arg(script)
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("start python3 scripts/test-upstream.py");
@@ -29,11 +46,15 @@ impl Upstream {
             .trim()
             .parse()
             .unwrap_or_else(|_| panic!("no port from the upstream: {line:?}"));
-        Upstream { child, port }
+        Upstream {
+            child,
+            port,
+            scheme: "http",
+        }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.port)
     }
 
     /// One request straight to the upstream, bypassing lanai.
@@ -254,6 +275,57 @@ fn serve_raw(mut stream: TcpStream, answer: &[u8], received: &Mutex<Vec<u8>>) {
                 }
                 Ok(None) => break,
                 Err(_) => answering = false,
+            }
+        }
+    }
+}
+
+/// An upstream whose answers the test writes: each request, parsed (`parse_request`), is recorded and handed to
+/// `answer` with the connection to write to; `answer` returns whether the connection takes another request.
+pub struct ScriptedUpstream {
+    pub port: u16,
+    requests: Arc<Mutex<Vec<Parsed>>>,
+}
+
+type Answer = dyn Fn(&Parsed, &mut TcpStream) -> bool + Send + Sync;
+
+impl ScriptedUpstream {
+    pub fn start(answer: impl Fn(&Parsed, &mut TcpStream) -> bool + Send + Sync + 'static) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let requests: Arc<Mutex<Vec<Parsed>>> = Arc::default();
+        let recorded = requests.clone();
+        let answer: Arc<Answer> = Arc::new(answer);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let (recorded, answer) = (recorded.clone(), answer.clone());
+                std::thread::spawn(move || serve_scripted(stream, &recorded, &*answer));
+            }
+        });
+        ScriptedUpstream { port, requests }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The requests it has read so far.
+    pub fn requests(&self) -> Vec<Parsed> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn serve_scripted(mut stream: TcpStream, recorded: &Mutex<Vec<Parsed>>, answer: &Answer) {
+    let mut pending = Vec::new();
+    let mut chunk = [0u8; 64 * 1024];
+    while let Ok(read @ 1..) = stream.read(&mut chunk) {
+        pending.extend_from_slice(&chunk[..read]);
+        while let Ok(Some((request, used))) = parse_request(&pending) {
+            pending.drain(..used);
+            recorded.lock().unwrap().push(request.clone());
+            if !answer(&request, &mut stream) {
+                return;
             }
         }
     }

@@ -7,14 +7,14 @@
 mod cache;
 mod codec;
 
+use super::chunks;
 use super::negotiate::{self, Coding};
 use super::representation::{Content, ReadAt, Representation};
 use crate::http::request::Request;
 use crate::http::response::Body;
 use crate::http::vocabulary::headers::{ACCEPT_ENCODING, RANGE};
-use async_std::channel::{self, Sender};
 use cache::{CompressedCache, Lookup};
-use std::io::{self, BufWriter, Cursor, Read, Write};
+use std::io::{self, Cursor, Read};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,10 +22,6 @@ use std::time::Instant;
 pub const SMALLEST: u64 = 1024;
 /// A body larger than this share of the cache streams compressed instead, so the cache holds several entries.
 const CACHE_SHARE_OF_LARGEST: u64 = 8;
-/// Compressed bytes handed to the connection at a time when streaming.
-const STREAM_CHUNK: usize = 64 * 1024;
-/// Chunks a streaming compression may run ahead of the client.
-const STREAM_AHEAD: usize = 4;
 
 pub struct Encoder {
     /// `None` with --no-compress.
@@ -97,7 +93,7 @@ impl Encoder {
 /// Types worth compressing: text and the textual formats of the web. Everything else (images but SVG, audio,
 /// video, woff/woff2, archives, compressed files) is compressed already or would not shrink. `content_type` is
 /// as lanai makes it (mime.rs): lowercase, perhaps with a charset.
-fn is_compressible(content_type: &str) -> bool {
+pub(super) fn is_compressible(content_type: &str) -> bool {
     let essence = content_type.split(';').next().unwrap_or("").trim();
     essence.starts_with("text/")
         || essence.ends_with("+xml")
@@ -181,7 +177,7 @@ fn whole(bytes: Arc<[u8]>) -> Body {
 
 /// The bytes to compress: exactly `len` of them, or an error when the file turns out shorter (it changed
 /// since its validators were read; the next request sees it as it now is).
-fn reader(content: Content, len: u64) -> Box<dyn Read + Send> {
+pub(super) fn reader(content: Content, len: u64) -> Box<dyn Read + Send> {
     match content {
         Content::Memory(bytes) => Box::new(Cursor::new(bytes)),
         Content::File(file) => Box::new(Exactly {
@@ -207,34 +203,9 @@ impl<R: Read> Read for Exactly<R> {
     }
 }
 
-/// Compresses as the connection sends, on the blocking pool; the chunks wait in a short channel, so a slow
-/// client slows the compression instead of filling memory, and one that leaves stops it.
+/// Compresses as the connection sends (chunks.rs): a slow client slows the compression, one that leaves stops it.
 fn stream(coding: Coding, mut source: Box<dyn Read + Send>) -> Body {
-    let (sender, receiver) = channel::bounded(STREAM_AHEAD);
-    // Detached: it ends when the body is done or the connection drops the receiver.
-    drop(async_std::task::spawn_blocking(move || {
-        let mut chunks = BufWriter::with_capacity(STREAM_CHUNK, ChannelWriter(sender.clone()));
-        let sent = codec::encode(coding, &mut source, &mut chunks).and_then(|()| chunks.flush());
-        if let Err(error) = sent {
-            let _ = sender.send_blocking(Err(error));
-        }
-    }));
-    Body::Chunks(receiver)
-}
-
-struct ChannelWriter(Sender<io::Result<Vec<u8>>>);
-
-impl Write for ChannelWriter {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0
-            .send_blocking(Ok(bytes.to_vec()))
-            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
+    chunks::made_by(move |out| codec::encode(coding, &mut source, out))
 }
 
 #[cfg(test)]

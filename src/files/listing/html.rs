@@ -15,6 +15,8 @@ use std::fmt::Write;
 pub struct Offers {
     /// With --upload, the largest file one upload may bring: the page shows its upload form.
     pub upload_limit: Option<u64>,
+    /// Links that download the folder as an archive (files/archive/).
+    pub archives: bool,
 }
 
 const STYLE: &str = "\
@@ -84,9 +86,14 @@ pub fn render(entries: &[Entry], url_path: &str, sort: Sort, offers: Offers) -> 
     );
     // The line under the breadcrumb: what the folder holds, and links that act on the whole folder.
     let folders = entries.iter().filter(|entry| entry.is_dir).count();
+    let downloads = if offers.archives {
+        " · download as <a href=\"?download=zip\">.zip</a> or <a href=\"?download=tar.gz\">.tar.gz</a>"
+    } else {
+        ""
+    };
     let _ = writeln!(
         page,
-        "<p class=\"line\">{}, {}</p>",
+        "<p class=\"line\">{}, {}{downloads}</p>",
         counted(folders, "folder"),
         counted(entries.len() - folders, "file")
     );
@@ -275,9 +282,14 @@ mod tests {
         assert!(!plain.contains("<form"));
         let offers = Offers {
             upload_limit: Some(1024),
+            ..Offers::default()
         };
         let uploading = render(&entries, "/", sort, offers);
         assert!(uploading.contains("data-limit=\"1024\""), "{uploading}");
+        assert!(
+            !uploading.contains("?download="),
+            "archives were not offered"
+        );
         assert!(
             plain.contains("<meta name=\"viewport\"")
                 && uploading.contains("<meta name=\"viewport\"")

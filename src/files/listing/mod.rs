@@ -103,6 +103,7 @@ pub fn respond(site: &Site, request: &Request<'_>, dir: &Path, shown_as: &str) -
     } else {
         let offers = html::Offers {
             upload_limit: site.upload_limit,
+            archives: site.archives,
         };
         let page = html::render(&entries, shown_as, sort, offers);
         (page, "text/html; charset=utf-8", "html")
@@ -182,7 +183,7 @@ fn validators(entries: &[Entry], folder_modified: Option<SystemTime>, sort: Sort
 }
 
 /// Encodes every byte but the unreserved ones (RFC 3986 §2.3), so any name is one safe path segment.
-fn percent_encode(name: &str) -> String {
+pub(super) fn percent_encode(name: &str) -> String {
     let mut encoded = String::with_capacity(name.len());
     for byte in name.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
