@@ -458,6 +458,26 @@ fn proxy_insecure_takes_a_self_signed_upstream_with_a_warning() {
 }
 
 #[test]
+fn no_roots_to_check_an_https_upstream_with_stops_start_up_in_one_sentence() {
+    let folder = tempfile::tempdir().unwrap();
+    let empty = folder.path().join("none.pem");
+    std::fs::write(&empty, "").unwrap();
+    let output = common::lanai()
+        .env("SSL_CERT_FILE", &empty)
+        .env_remove("SSL_CERT_DIR")
+        .args(["--port", "0", "--proxy", "/api=https://127.0.0.1:1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("no trusted root certificates") && stderr.contains("--proxy-insecure"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn an_http2_client_reaches_an_https_upstream() {
     let certificates = Certificates::make(&["localhost"]);
     let upstream = certificates.upstream("self");

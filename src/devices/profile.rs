@@ -14,21 +14,11 @@ pub fn der(pem: &str) -> Option<Vec<u8>> {
         .map(|der| der.to_vec())
 }
 
-/// The first common name (OID 2.5.4.3) in a certificate, read straight from its DER: the issuer's, which for a
-/// self-signed CA is its own name, as Settings and Keychain Access list it.
+/// The certificate's first common name, as Settings and Keychain Access list the CA.
 pub fn common_name(der: &[u8]) -> Option<String> {
-    const COMMON_NAME: [u8; 5] = [0x06, 0x03, 0x55, 0x04, 0x03];
-    let at = der
-        .windows(COMMON_NAME.len())
-        .position(|window| window == COMMON_NAME)?
-        + COMMON_NAME.len();
-    let (&tag, rest) = der.get(at..)?.split_first()?;
-    // UTF8String or PrintableString, with a short-form length: all a CA name of lanai's needs.
-    let (&length, rest) = rest.split_first()?;
-    if !matches!(tag, 0x0c | 0x13) || length >= 0x80 {
-        return None;
-    }
-    String::from_utf8(rest.get(..usize::from(length))?.to_vec()).ok()
+    let (_, certificate) = x509_parser::parse_x509_certificate(der).ok()?;
+    let name = certificate.subject().iter_common_name().next()?;
+    name.as_str().ok().map(str::to_owned)
 }
 
 /// A UUID (RFC 9562 version 8, "custom") made from the certificate and a label: the same certificate always

@@ -42,8 +42,9 @@ pub fn connector(insecure: bool) -> Result<TlsConnector, String> {
         Arc::new(
             rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|error| {
                 format!(
-                    "lanai cannot check the certificates of https:// upstreams ({error}): install the system's CA \
-                     certificates (the ca-certificates package), or give --proxy-insecure for a dev back end"
+                    "no trusted root certificates to check https:// upstreams with ({error}): install the system's \
+                     CA certificates (the ca-certificates package) or point SSL_CERT_FILE at them, or give \
+                     --proxy-insecure for a dev back end"
                 )
             })?,
         )
