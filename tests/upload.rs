@@ -116,6 +116,35 @@ fn without_the_flag_nothing_is_written() {
     assert_eq!(names(server.root.path()), ["sub"]);
 }
 
+/// Allow (on a 405) and a CORS preflight name the methods lanai answers: PUT and POST only with --upload.
+#[test]
+fn allow_names_put_and_post_only_with_the_flag() {
+    let reading = Server::start_in(root(), &["--cors"]);
+    let refused = reading.request("DELETE", "/sub/");
+    assert_eq!(refused.status, 405);
+    assert_eq!(refused.header("Allow"), Some("GET, HEAD, OPTIONS"));
+    let writing = uploading(&["--cors"]);
+    let refused = writing.request("DELETE", "/sub/");
+    assert_eq!(refused.status, 405);
+    assert_eq!(
+        refused.header("Allow"),
+        Some("GET, HEAD, PUT, POST, OPTIONS")
+    );
+    let preflight = writing.request_with(
+        "OPTIONS",
+        "/sub/new.txt",
+        &[
+            "Origin: http://app.localhost:5173",
+            "Access-Control-Request-Method: PUT",
+        ],
+    );
+    assert_eq!(preflight.status, 204);
+    assert_eq!(
+        preflight.header("Access-Control-Allow-Methods"),
+        Some("GET, HEAD, PUT, POST, OPTIONS")
+    );
+}
+
 /// lanai with --upload and `extra`, its access log and upload lines on.
 fn uploading_logged(extra: &[&str]) -> Server {
     let root = root();

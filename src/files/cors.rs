@@ -10,12 +10,13 @@ use crate::http::vocabulary::headers::{
 };
 use crate::http::vocabulary::{Method, StatusCode};
 
-/// The methods the endpoint answers, for Allow and Access-Control-Allow-Methods.
+/// The methods lanai answers, for Allow and Access-Control-Allow-Methods: reading, and writing with --upload.
 pub fn allowed_methods(site: &Site) -> &'static str {
-    if site.cors {
-        "GET, HEAD, OPTIONS"
-    } else {
-        "GET, HEAD"
+    match (site.cors, site.upload_limit.is_some()) {
+        (false, false) => "GET, HEAD",
+        (true, false) => "GET, HEAD, OPTIONS",
+        (false, true) => "GET, HEAD, PUT, POST",
+        (true, true) => "GET, HEAD, PUT, POST, OPTIONS",
     }
 }
 
