@@ -12,6 +12,7 @@ pub mod http;
 pub mod lan;
 pub mod live;
 pub mod log;
+pub mod markup;
 pub mod platform;
 pub mod proxy;
 pub mod rules;

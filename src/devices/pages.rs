@@ -2,6 +2,8 @@
 //! CA already and goes on to the https site if it does, and the CA page. Both show the steps for every system,
 //! the ones for this device's system open.
 
+use crate::markup::escape;
+
 /// What both pages show: the downloads and the steps, by system. `{name}` is the CA's name as devices list it.
 const STEPS: &str = r#"<section id="steps">
 <p>lanai serves HTTPS with certificates from a certificate authority (CA) made on the computer it runs on.
@@ -110,10 +112,7 @@ button{font-size:1.1em;padding:.4em 1em}code{word-break:break-all}</style>
 
 /// A page: `intro` above the steps, `script` after them.
 fn page(title: &str, intro: &str, script: &str, name: &str) -> String {
-    let name = name
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
+    let name = escape(name);
     format!(
         "{}{intro}\n{}\n{OPEN_STEPS}\n{script}</body></html>\n",
         HEAD.replace("{title}", title),

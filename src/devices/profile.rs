@@ -1,6 +1,7 @@
 //! The CA certificate in the forms devices install: DER (Windows and Android take it as well as PEM), and an iOS
 //! configuration profile (`.mobileconfig`), the install path iOS itself prompts for.
 
+use crate::markup::escape;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ring::digest::{digest, SHA256};
@@ -43,17 +44,11 @@ fn stable_uuid(der: &[u8], label: &str) -> String {
     )
 }
 
-fn xml_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// An iOS configuration profile carrying the certificate as a `com.apple.security.root` payload.
 pub fn mobileconfig(der: &[u8], name: &str) -> String {
     let profile = stable_uuid(der, "profile");
     let payload = stable_uuid(der, "certificate");
-    let name = xml_text(name);
+    let name = escape(name);
     let data = STANDARD.encode(der);
     format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>

@@ -8,6 +8,7 @@
 
 use super::json::rfc3339;
 use super::{percent_encode, Entry, Sort, SortKey};
+use crate::markup::escape;
 use std::fmt::Write;
 
 /// What the page offers besides the entries.
@@ -77,7 +78,7 @@ document.addEventListener("drop", (event) => {
 /// Renders `entries` (already sorted by `sort`) of the folder shown as `url_path` (decoded, starting and ending
 /// with `/`).
 pub fn render(entries: &[Entry], url_path: &str, sort: Sort, offers: Offers) -> String {
-    let title = format!("Index of {}", escape_html(url_path));
+    let title = format!("Index of {}", escape(url_path));
     let mut page = format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -136,7 +137,7 @@ pub fn render(entries: &[Entry], url_path: &str, sort: Sort, offers: Offers) -> 
             page,
             "<li class=\"entry\"><a href=\"{}{slash}\">{}{slash}</a>{size}{modified}</li>",
             percent_encode(&entry.name),
-            escape_html(&entry.name),
+            escape(&entry.name),
         );
     }
     let _ = write!(page, "</ul>\n<script>{SCRIPT}</script>\n</body></html>\n");
@@ -150,7 +151,7 @@ fn breadcrumb(url_path: &str) -> String {
     for name in url_path.split('/').filter(|name| !name.is_empty()) {
         href.push_str(&percent_encode(name));
         href.push('/');
-        let _ = write!(crumbs, "<a href=\"{href}\">{}</a>/", escape_html(name));
+        let _ = write!(crumbs, "<a href=\"{href}\">{}</a>/", escape(name));
     }
     crumbs
 }
@@ -187,21 +188,6 @@ fn column_head(label: &str, key: SortKey, current: Sort) -> String {
     format!("<span><a href=\"?sort={name}&amp;order={order}\">{label}</a>{arrow}</span>")
 }
 
-fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
-        }
-    }
-    escaped
-}
-
 fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
     if bytes < 1024 {
@@ -220,14 +206,6 @@ fn human_size(bytes: u64) -> String {
 mod tests {
     use super::super::read;
     use super::*;
-
-    #[test]
-    fn escaping() {
-        assert_eq!(
-            escape_html("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
-        );
-    }
 
     #[test]
     fn sizes() {
