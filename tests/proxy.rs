@@ -4,9 +4,11 @@
 mod common;
 
 use common::upstream::Upstream;
-use common::{connect_to, ReplyReader, Server, INDEX_BODY, PAGE_BODY};
+use common::{
+    connect_to, open_websocket, send_text_frame, ReplyReader, Server, INDEX_BODY, PAGE_BODY,
+};
 use std::io::{ErrorKind, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 /// lanai over the exercise root with these `--proxy` rules (and any other arguments).
@@ -25,13 +27,6 @@ fn api(upstream: &Upstream) -> Vec<String> {
 
 fn text(body: &[u8]) -> String {
     String::from_utf8_lossy(body).into_owned()
-}
-
-/// Sends `raw` on a new connection to lanai and returns the first reply.
-fn send(server: &Server, raw: &str) -> common::Reply {
-    let mut stream = server.connect();
-    stream.write_all(raw.as_bytes()).unwrap();
-    ReplyReader::new(stream).next(false)
 }
 
 fn vm_rss_kib(pid: u32) -> u64 {
@@ -97,12 +92,9 @@ fn every_method_goes_through_with_its_body() {
     let upstream = Upstream::start();
     let server = lanai(&api(&upstream), &[]);
     for method in ["POST", "PUT", "PATCH", "DELETE", "OPTIONS", "PURGE"] {
-        let reply = send(
-            &server,
-            &format!(
-                "{method} /api/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello"
-            ),
-        );
+        let reply = server.reply_to(format!(
+            "{method} /api/echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello"
+        ));
         let body = text(&reply.body);
         assert!(
             body.contains(&format!("method {method}\n")) && body.contains("body 5\n"),
@@ -323,54 +315,11 @@ fn server_sent_events_arrive_one_by_one() {
     }
 }
 
-/// A WebSocket opened through lanai, the handshake checked with RFC 6455's own example key.
-fn open_websocket(server: &Server) -> TcpStream {
-    let mut stream = server.connect();
-    write!(
-        stream,
-        "GET /api/ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") {
-        assert_eq!(
-            stream.read(&mut byte).unwrap(),
-            1,
-            "closed during the handshake: {}",
-            text(&head)
-        );
-        head.push(byte[0]);
-    }
-    let head = text(&head);
-    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
-    assert!(
-        head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
-        "{head}"
-    );
-    assert!(head.contains("Upgrade: websocket\r\n"), "{head}");
-    stream
-}
-
-fn send_text_frame(stream: &mut TcpStream, payload: &[u8]) {
-    let mask = [1u8, 2, 3, 4];
-    let mut frame = vec![0x81, 0x80 | payload.len() as u8];
-    frame.extend_from_slice(&mask);
-    frame.extend(
-        payload
-            .iter()
-            .enumerate()
-            .map(|(at, byte)| byte ^ mask[at % 4]),
-    );
-    stream.write_all(&frame).unwrap();
-}
-
 #[test]
 fn websockets_are_tunnelled_both_ways_and_closed_with_either_side() {
     let upstream = Upstream::start();
     let server = lanai(&api(&upstream), &[]);
-    let mut socket = open_websocket(&server);
+    let mut socket = open_websocket(&server, None);
     for message in [&b"hello"[..], b"and again"] {
         send_text_frame(&mut socket, message);
         let mut frame = vec![0u8; 2 + message.len()];
@@ -389,7 +338,7 @@ fn websockets_are_tunnelled_both_ways_and_closed_with_either_side() {
         std::thread::sleep(Duration::from_millis(50));
     }
     // The upstream goes: the client's side closes too.
-    let mut socket = open_websocket(&server);
+    let mut socket = open_websocket(&server, None);
     send_text_frame(&mut socket, b"close-now");
     let started = Instant::now();
     let mut rest = Vec::new();

@@ -31,13 +31,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-/// Sends `raw` on a new connection and reads the first reply.
-fn send(server: &Server, raw: &[u8]) -> common::Reply {
-    let mut stream = server.connect();
-    stream.write_all(raw).unwrap();
-    ReplyReader::new(stream).next(false)
-}
-
 /// Waits up to a second for the upstream to have received `at_least` bytes in all, and returns what it has.
 fn settled(upstream: &RawUpstream, at_least: usize) -> Vec<Vec<u8>> {
     let deadline = Instant::now() + Duration::from_secs(1);
@@ -100,7 +93,7 @@ fn a_connection_field_naming_a_framing_field_is_a_400_and_nothing_is_forwarded()
 fn forwarded(raw: &[u8]) -> (common::upstream::Parsed, String) {
     let upstream = RawUpstream::start(OK);
     let server = lanai(&[("/api", upstream.url())], &[]);
-    let reply = send(&server, raw);
+    let reply = server.reply_to(raw);
     assert_eq!(reply.status, 200, "{}", text(raw));
     let received = settled(&upstream, 1).concat();
     let mut requests = parse_all(&received).unwrap();
@@ -174,8 +167,7 @@ fn request_heads_lanai_could_frame_two_ways_are_refused_before_any_upstream() {
         assert!(reply.starts_with(b"HTTP/1.1 400 "), "{raw:?}: {}", text(&reply));
     }
     // Absolute form is no way around it either.
-    let absolute = send(
-        &server,
+    let absolute = server.reply_to(
         b"GET http://localhost/api/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     );
     assert_eq!(absolute.status, 403);

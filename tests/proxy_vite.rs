@@ -8,7 +8,9 @@ mod common;
 
 use common::h2::Https;
 use common::upstream::{Parsed, ScriptedUpstream, Upstream};
-use common::{connect_to, ReplyReader, Server};
+use common::{
+    connect_to, open_websocket, send_text_frame, websocket_handshake, ReplyReader, Server,
+};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -23,13 +25,6 @@ fn lanai(rules: &[String], extra: &[&str]) -> Server {
 
 fn text(body: &[u8]) -> String {
     String::from_utf8_lossy(body).into_owned()
-}
-
-/// Sends `raw` on a new connection to lanai and returns the first reply.
-fn send(server: &Server, raw: &str) -> common::Reply {
-    let mut stream = server.connect();
-    stream.write_all(raw.as_bytes()).unwrap();
-    ReplyReader::new(stream).next(false)
 }
 
 fn answer(stream: &mut TcpStream, head: &str, body: &str) -> bool {
@@ -175,10 +170,9 @@ fn redirects_and_cookies_that_name_the_upstream_name_lanai_and_its_prefix() {
     let server = lanai(&rules, &[]);
     let own = format!("localhost:{}", server.addr.port());
     let get = |target: &str| {
-        send(
-            &server,
-            &format!("GET {target} HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n"),
-        )
+        server.reply_to(format!(
+            "GET {target} HTTP/1.1\r\nHost: {own}\r\nConnection: close\r\n\r\n"
+        ))
     };
     let redirected = get("/api/account");
     assert_eq!(redirected.status, 302);
@@ -230,34 +224,10 @@ fn origin_checker() -> ScriptedUpstream {
 }
 
 fn post_from(server: &Server, host: &str, origin: &str) -> common::Reply {
-    send(
-        server,
-        &format!(
-            "POST /api/login HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Length: 2\r\n\
+    server.reply_to(format!(
+        "POST /api/login HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nContent-Length: 2\r\n\
              Connection: close\r\n\r\nhi"
-        ),
-    )
-}
-
-/// Opens a WebSocket through lanai from a page at `origin`, lanai addressed as `host`: the connection and the
-/// answer's head.
-fn websocket_from(server: &Server, host: &str, origin: &str) -> (TcpStream, String) {
-    let mut stream = server.connect();
-    write!(
-        stream,
-        "GET /api/ws HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nUpgrade: websocket\r\n\
-         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-    )
-    .unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut head = Vec::new();
-    let mut byte = [0u8; 1];
-    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-        head.push(byte[0]);
-    }
-    (stream, text(&head))
+    ))
 }
 
 #[test]
@@ -279,7 +249,7 @@ fn lanais_own_origin_reaches_the_upstream_as_its_own_on_posts_and_websocket_hand
     );
     assert_eq!(value(&sent, "x-forwarded-host"), Some(own.clone()));
 
-    let (_, switched) = websocket_from(&server, &own, &page);
+    let (_, switched) = websocket_handshake(&server, &own, Some(&page));
     assert!(switched.starts_with("HTTP/1.1 101 "), "{switched}");
     assert_eq!(
         value(&upstream.requests().pop().unwrap(), "origin"),
@@ -292,7 +262,7 @@ fn lanais_own_origin_reaches_the_upstream_as_its_own_on_posts_and_websocket_hand
         value(&upstream.requests().pop().unwrap(), "origin").as_deref(),
         Some("http://evil.example")
     );
-    let (_, refused) = websocket_from(&server, &own, "http://evil.example");
+    let (_, refused) = websocket_handshake(&server, &own, Some("http://evil.example"));
     assert!(refused.starts_with("HTTP/1.1 403 "), "{refused}");
 }
 
@@ -394,7 +364,7 @@ fn an_https_upstream_signed_by_a_trusted_authority_is_proxied_websockets_too() {
         body.contains(&format!("field Host: 127.0.0.1:{}\n", upstream.port)),
         "{body}"
     );
-    let mut socket = open_websocket(&server);
+    let mut socket = open_websocket(&server, Some("http://localhost"));
     send_text_frame(&mut socket, b"over tls");
     let mut frame = [0u8; 10];
     socket.read_exact(&mut frame).unwrap();
@@ -450,7 +420,7 @@ fn proxy_insecure_takes_a_self_signed_upstream_with_a_warning() {
     let reply = server.get("/api/echo");
     assert_eq!(reply.status, 200, "{}", text(&reply.body));
     assert!(text(&reply.body).contains("target /api/echo\n"));
-    let mut socket = open_websocket(&server);
+    let mut socket = open_websocket(&server, Some("http://localhost"));
     send_text_frame(&mut socket, b"insecure");
     let mut frame = [0u8; 10];
     socket.read_exact(&mut frame).unwrap();
@@ -493,28 +463,4 @@ fn an_http2_client_reaches_an_https_upstream() {
         "{body}"
     );
     assert!(body.contains("field X-Forwarded-Proto: https\n"), "{body}");
-}
-
-/// A WebSocket opened through lanai to the test upstream's echo, the handshake checked with RFC 6455's key.
-fn open_websocket(server: &Server) -> TcpStream {
-    let (stream, head) = websocket_from(server, "localhost", "http://localhost");
-    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
-    assert!(
-        head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
-        "{head}"
-    );
-    stream
-}
-
-fn send_text_frame(stream: &mut TcpStream, payload: &[u8]) {
-    let mask = [1u8, 2, 3, 4];
-    let mut frame = vec![0x81, 0x80 | payload.len() as u8];
-    frame.extend_from_slice(&mask);
-    frame.extend(
-        payload
-            .iter()
-            .enumerate()
-            .map(|(at, byte)| byte ^ mask[at % 4]),
-    );
-    stream.write_all(&frame).unwrap();
 }

@@ -327,6 +327,13 @@ impl Server {
         read_to_close(&mut stream)
     }
 
+    /// Sends `raw` on a new connection and reads the first reply.
+    pub fn reply_to(&self, raw: impl AsRef<[u8]>) -> Reply {
+        let mut stream = self.connect();
+        stream.write_all(raw.as_ref()).unwrap();
+        ReplyReader::new(stream).next(false)
+    }
+
     /// One HTTP/1.1 request with `Connection: close`, parsed.
     pub fn request(&self, method: &str, target: &str) -> Reply {
         self.request_with(method, target, &[])
@@ -538,4 +545,64 @@ pub fn connect_to(addr: SocketAddr) -> TcpStream {
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
     stream
+}
+
+/// Asks for a WebSocket at `/api/ws` through lanai addressed as `host` (from a page at `origin`, if given), with
+/// RFC 6455's example key: the connection and the answer's head.
+pub fn websocket_handshake(
+    server: &Server,
+    host: &str,
+    origin: Option<&str>,
+) -> (TcpStream, String) {
+    let mut stream = server.connect();
+    let origin = origin
+        .map(|origin| format!("Origin: {origin}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET /api/ws HTTP/1.1\r\nHost: {host}\r\n{origin}Upgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            stream.read(&mut byte).unwrap_or(0),
+            1,
+            "closed during the handshake: {}",
+            String::from_utf8_lossy(&head)
+        );
+        head.push(byte[0]);
+    }
+    (stream, String::from_utf8_lossy(&head).into_owned())
+}
+
+/// A WebSocket opened through lanai (see `websocket_handshake`), the switch checked with RFC 6455's own answer.
+pub fn open_websocket(server: &Server, origin: Option<&str>) -> TcpStream {
+    let (stream, head) = websocket_handshake(server, "localhost", origin);
+    assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
+    assert!(
+        head.contains("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"),
+        "{head}"
+    );
+    assert!(head.contains("Upgrade: websocket\r\n"), "{head}");
+    stream
+}
+
+/// One masked text frame, as a client sends it.
+pub fn send_text_frame(stream: &mut TcpStream, payload: &[u8]) {
+    let mask = [1u8, 2, 3, 4];
+    let mut frame = vec![0x81, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(
+        payload
+            .iter()
+            .enumerate()
+            .map(|(at, byte)| byte ^ mask[at % 4]),
+    );
+    stream.write_all(&frame).unwrap();
 }
