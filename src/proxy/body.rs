@@ -7,6 +7,7 @@ use super::chunked::{self, Decoder};
 use super::client::{Client, ClientSide};
 use super::headers::ClientFraming;
 use super::upstream::{self, Framing};
+use crate::http::incoming::{Http1Body, Incoming};
 use crate::http::input::InputBuffer;
 use crate::http::request::Body;
 use crate::http::send::write_all;
@@ -51,58 +52,12 @@ pub async fn upload<S: Stream>(
     timeout: Duration,
 ) -> Result<(), Broken> {
     let mut upload = Upload::new(body, upstream, timeout);
-    match body {
-        Body::None => {}
-        Body::Length(length) => upload_length(length, client, &mut upload).await?,
-        Body::Chunked => upload_chunked(client, &mut upload).await?,
+    // A 100 Continue the client waits for was sent already, before the exchange began (exchange.rs).
+    let mut incoming = Http1Body::new(client.stream, client.input, body, client.stall, false);
+    while let Some(piece) = incoming.next().await.map_err(|_| Broken::Client)? {
+        upload.send(&piece).await?;
     }
     upload.end().await
-}
-
-/// What came with the head first, then straight from the socket, never reading past the body's end.
-async fn upload_length<S: Stream>(
-    length: u64,
-    client: &mut Client<'_, S>,
-    upload: &mut Upload<'_>,
-) -> Result<(), Broken> {
-    let buffered = (client.input.filled().len() as u64).min(length) as usize;
-    upload.send(&client.input.filled()[..buffered]).await?;
-    client.input.consume(buffered);
-    let mut left = length - buffered as u64;
-    let mut buffer = vec![0; (left as usize).min(RELAY_CHUNK)];
-    while left > 0 {
-        let want = (left as usize).min(buffer.len());
-        let deadline = Instant::now() + client.stall;
-        let read = match client.stream.read(&mut buffer[..want], deadline).await {
-            Ok(0) | Err(_) => return Err(Broken::Client),
-            Ok(read) => read,
-        };
-        upload.send(&buffer[..read]).await?;
-        left -= read as u64;
-    }
-    Ok(())
-}
-
-/// Decodes the chunks from the client's input and sends each on.
-async fn upload_chunked<S: Stream>(
-    client: &mut Client<'_, S>,
-    upload: &mut Upload<'_>,
-) -> Result<(), Broken> {
-    let mut decoder = Decoder::new();
-    while !decoder.is_done() {
-        if client.input.is_empty() {
-            let deadline = Instant::now() + client.stall;
-            match client.input.read_from(client.stream, deadline).await {
-                Ok(0) | Err(_) => return Err(Broken::Client),
-                Ok(_) => {}
-            }
-        }
-        let bytes = client.input.filled();
-        let step = decoder.decode(bytes).map_err(|_| Broken::Client)?;
-        upload.send(&bytes[step.data]).await?;
-        client.input.consume(step.used);
-    }
-    Ok(())
 }
 
 /// A request body on its way to the upstream, framed by lanai as the head it sent there says: exactly the
