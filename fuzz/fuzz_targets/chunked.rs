@@ -1,10 +1,10 @@
-//! The proxy's chunked decoder. Input: one byte that picks how the rest is cut, then the bytes on the wire.
+//! The chunked decoder (the proxy's and uploads'). Input: one byte that picks how the rest is cut, then the bytes on the wire.
 //! Properties: no panic; every call that is given bytes uses some (a caller looping on it cannot spin); fed in
 //! arbitrary pieces it finds the same data, the same end and the same error as fed whole; and data it decoded,
 //! chunked again by `encode_chunk`, decodes back to itself.
 #![no_main]
 
-use lanai::proxy::chunked::{encode_chunk, Decoder, LAST_CHUNK};
+use lanai::http::chunked::{encode_chunk, Decoder, LAST_CHUNK};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

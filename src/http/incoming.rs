@@ -3,12 +3,12 @@
 //! endpoint takes it. Here the HTTP/1 side (a length, or chunks, read from the connection's input and socket);
 //! the HTTP/2 side is http/h2/incoming.rs.
 
+use super::chunked::Decoder as ChunkedDecoder;
 use super::input::InputBuffer;
 use super::request::Body as Framing;
 use super::response::Response;
 use super::send::write_counted;
 use super::stream::{Stream, Timed};
-use crate::proxy::ChunkedDecoder;
 use bytes::Bytes;
 use std::future::Future;
 use std::pin::Pin;

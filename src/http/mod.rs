@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod authority;
+pub mod chunked;
 pub mod connection;
 mod date;
 pub mod h2;

@@ -3,10 +3,10 @@
 //! client (re-framed for the client's hop, each piece sent as soon as it arrives: server-sent events stay
 //! events).
 
-use super::chunked::{self, Decoder};
 use super::client::{Client, ClientSide};
 use super::headers::ClientFraming;
 use super::upstream::{self, Framing};
+use crate::http::chunked::{self, Decoder};
 use crate::http::incoming::{Http1Body, Incoming};
 use crate::http::input::InputBuffer;
 use crate::http::request::Body;

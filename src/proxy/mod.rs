@@ -6,7 +6,6 @@
 //! rules are in headers, prefixes and targets in route.
 
 mod body;
-pub mod chunked;
 mod client;
 mod exchange;
 pub mod headers;
@@ -18,7 +17,6 @@ mod tunnel;
 pub mod upstream;
 
 pub use body::{Broken, Upload};
-pub use chunked::{Decoder as ChunkedDecoder, Malformed as MalformedChunk, Step as ChunkedStep};
 pub use client::{Client, ClientSide};
 pub use exchange::{exchange, Exchanged};
 pub use headers::{end_to_end, ClientFraming};
