@@ -51,6 +51,12 @@ pub fn respond(ca_pem: &str, request: &Request<'_>) -> Option<Response> {
             Response::status_page(StatusCode::MethodNotAllowed).with_header(ALLOW, "GET, HEAD"),
         );
     }
+    if path == TRUST_CHECK {
+        return Some(
+            Response::new(StatusCode::NoContent, Body::Empty)
+                .with_header(CACHE_CONTROL, "no-store"),
+        );
+    }
     let der = profile::der(ca_pem);
     let name = der
         .as_deref()
@@ -72,12 +78,6 @@ pub fn respond(ca_pem: &str, request: &Request<'_>) -> Option<Response> {
             PROFILE_TYPE,
             profile::mobileconfig(&der, &name).into_bytes(),
         ),
-        (TRUST_CHECK, _) => {
-            return Some(
-                Response::new(StatusCode::NoContent, Body::Empty)
-                    .with_header(CACHE_CONTROL, "no-store"),
-            )
-        }
         _ => {
             log::warn!("lanai's CA certificate is not PEM, so it cannot be offered as {path}");
             return Some(Response::status_page(StatusCode::InternalServerError));
